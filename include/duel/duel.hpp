@@ -1,0 +1,4 @@
+// Everything in Duel.
+#pragma once
+
+#include "duel/ops.hpp"

@@ -1,0 +1,71 @@
+// Elementwise functions: exp, log, sqrt, abs, clamp. Each backward is the derivative times the
+// incoming gradient, written with ops so that it can be differentiated again.
+#pragma once
+
+#include <limits>
+
+#include "duel/ops/arithmetic.hpp"
+
+namespace duel {
+namespace detail {
+
+// out = f(x) for an Eigen array expression f, e.g. map(x, [](const auto& a) { return a.exp(); }).
+template <class T, class F>
+Tensor<T> map(const Tensor<T>& x, F f) {
+  Tensor<T> out = Tensor<T>::empty(x.shape());
+  auto in = x.as_array();
+  out.as_array() = f(in);
+  return out;
+}
+
+// A constant (no gradient) Var with value f(x) elementwise: masks and signs for backward passes.
+template <class T, class F>
+Var<T> constant_map(const Var<T>& x, F f) { return Var<T>(map(x.value(), f)); }
+
+}  // namespace detail
+
+// d exp(x)/dx = exp(x)
+template <class T>
+Var<T> exp(const Var<T>& x) {
+  return record<T>("exp", detail::map(x.value(), [](const auto& a) { return a.exp(); }), {x},
+                   [](const BackwardContext<T>& ctx) -> GradList<T> { return {ctx.grad * ctx.output}; });
+}
+
+// d log(x)/dx = 1/x
+template <class T>
+Var<T> log(const Var<T>& x) {
+  return record<T>("log", detail::map(x.value(), [](const auto& a) { return a.log(); }), {x},
+                   [x](const BackwardContext<T>& ctx) -> GradList<T> { return {ctx.grad / x}; });
+}
+
+// d sqrt(x)/dx = 1 / (2 sqrt(x))
+template <class T>
+Var<T> sqrt(const Var<T>& x) {
+  return record<T>("sqrt", detail::map(x.value(), [](const auto& a) { return a.sqrt(); }), {x},
+                   [](const BackwardContext<T>& ctx) -> GradList<T> { return {ctx.grad / (ctx.output * 2.0)}; });
+}
+
+// d|x|/dx = sign(x), taken as 0 at 0
+template <class T>
+Var<T> abs(const Var<T>& x) {
+  return record<T>("abs", detail::map(x.value(), [](const auto& a) { return a.abs(); }), {x},
+                   [x](const BackwardContext<T>& ctx) -> GradList<T> {
+                     return {ctx.grad * detail::constant_map(x, [](const auto& a) { return a.sign(); })};
+                   });
+}
+
+// min(max(x, lo), hi); the gradient passes where lo <= x <= hi, as in PyTorch.
+template <class T>
+Var<T> clamp(const Var<T>& x, double lo = -std::numeric_limits<double>::infinity(),
+             double hi = std::numeric_limits<double>::infinity()) {
+  if (lo > hi) throw ValueError(detail::cat("clamp: min ", lo, " is greater than max ", hi));
+  const T l = static_cast<T>(lo), h = static_cast<T>(hi);
+  return record<T>("clamp", detail::map(x.value(), [&](const auto& a) { return a.max(l).min(h); }), {x},
+                   [x, l, h](const BackwardContext<T>& ctx) -> GradList<T> {
+                     return {ctx.grad * detail::constant_map(x, [&](const auto& a) {
+                               return ((a >= l) && (a <= h)).template cast<T>();
+                             })};
+                   });
+}
+
+}  // namespace duel

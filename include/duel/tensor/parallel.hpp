@@ -1,0 +1,58 @@
+// Threads: how many to use, and a parallel loop over independent pieces of work.
+//
+// With OpenMP (linked by CMake when it is found), parallel_for splits [begin, end) into contiguous
+// chunks, one per thread; without it, the loop runs serially. Work must be split so that every
+// output element is computed by one thread in a fixed order, which keeps results independent of
+// the thread count.
+#pragma once
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cstdint>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+namespace duel {
+
+inline int get_num_threads() {
+#ifdef _OPENMP
+  return omp_get_max_threads();
+#else
+  return 1;
+#endif
+}
+
+// Sets the threads used by Duel's loops and by Eigen's matrix products.
+inline void set_num_threads(int n) {
+  n = std::max(n, 1);
+#ifdef _OPENMP
+  omp_set_num_threads(n);
+#endif
+  Eigen::setNbThreads(n);
+}
+
+// Calls body(lo, hi) on disjoint chunks covering [begin, end). Serial when the range holds fewer
+// than 2 * grain items, so that tiny loops do not pay for waking threads.
+template <class Body>
+void parallel_for(std::int64_t begin, std::int64_t end, std::int64_t grain, const Body& body) {
+  std::int64_t n = end - begin;
+  if (n <= 0) return;
+#ifdef _OPENMP
+  int threads = static_cast<int>(std::min<std::int64_t>(get_num_threads(), n / std::max<std::int64_t>(grain, 1)));
+  if (threads > 1 && !omp_in_parallel()) {
+#pragma omp parallel num_threads(threads)
+    {
+      std::int64_t t = omp_get_thread_num(), nt = omp_get_num_threads();
+      std::int64_t lo = begin + n * t / nt, hi = begin + n * (t + 1) / nt;
+      if (lo < hi) body(lo, hi);
+    }
+    return;
+  }
+#endif
+  (void)grain;
+  body(begin, end);
+}
+
+}  // namespace duel
