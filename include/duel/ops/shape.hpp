@@ -94,7 +94,7 @@ Var<T> flatten(const Var<T>& x, int start_dim = 0, int end_dim = -1) {
 
 // Splits dim into the given sizes, as torch.unflatten.
 template <class T>
-Var<T> unflatten(const Var<T>& x, int dim, std::initializer_list<index_t> sizes) {
+Var<T> unflatten(const Var<T>& x, int dim, const std::vector<index_t>& sizes) {
   const Shape& s = x.shape();
   int d0 = s.normalize_dim(dim, "unflatten");
   index_t n = 1;

@@ -1,0 +1,116 @@
+// The three convolution kernels, each one GEMM per chunk of images (see im2col.hpp):
+//
+//   forward      y[n]  = W  cols(x[n]) + b          W [O, C*kh*kw]
+//   transposed   x[n]  = col2im(W^T g[n])           the adjoint of forward (without bias)
+//   weight       dW    = sum_n g[n] cols(x[n])^T    the gradient of forward with respect to W
+//
+// A chunk puts several images side by side in one columns matrix, so that each GEMM is wide
+// enough for Eigen to run near its peak; buffers come from the reusable workspace.
+#pragma once
+
+#include <algorithm>
+#include <cstring>
+
+#include "duel/ops/im2col.hpp"
+#include "duel/tensor/parallel.hpp"
+#include "duel/tensor/tensor.hpp"
+#include "duel/tensor/workspace.hpp"
+
+namespace duel::detail {
+
+template <class T>
+using RowMatrixMap = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+template <class T>
+using ConstRowMatrixMap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
+
+// Images per GEMM: as many as fit a budget of 4M elements for the columns matrix.
+inline index_t conv_chunk(index_t batch, index_t per_image) {
+  constexpr index_t budget = index_t(1) << 22;
+  return std::clamp<index_t>(budget / std::max<index_t>(per_image, 1), 1, std::max<index_t>(batch, 1));
+}
+
+// Runs im2col for images [n0, n0 + B) into one matrix of B * L columns, in parallel over (image, channel).
+template <class T>
+void im2col_chunk(const T* x, const ConvGeometry& g, index_t n0, index_t B, T* cols) {
+  const index_t L = g.out_area();
+  parallel_for(0, B * g.channels, 1, [&](index_t lo, index_t hi) {
+    for (index_t t = lo; t < hi; ++t) {
+      const index_t b = t / g.channels, c = t % g.channels;
+      im2col(x + (n0 + b) * g.image_size(), g, c, c + 1, cols + b * L, B * L);
+    }
+  });
+}
+
+// Gathers g[n0 .. n0+B) from [B, O, L] into [O, B*L] (the chunk's images side by side).
+template <class T>
+const T* gather_chunk(const T* gy, const ConvGeometry& g, index_t n0, index_t B, T* buffer) {
+  const index_t O = g.out_channels, L = g.out_area();
+  if (B == 1) return gy + n0 * O * L;  // already in place
+  for (index_t b = 0; b < B; ++b) {
+    for (index_t o = 0; o < O; ++o) {
+      std::memcpy(buffer + o * B * L + b * L, gy + ((n0 + b) * O + o) * L, static_cast<std::size_t>(L) * sizeof(T));
+    }
+  }
+  return buffer;
+}
+
+template <class T>
+void conv2d_forward_kernel(const T* x, const T* w, const T* bias, T* y, index_t batch, const ConvGeometry& g) {
+  const index_t K = g.col_rows(), L = g.out_area(), O = g.out_channels;
+  const index_t chunk = conv_chunk(batch, K * L);
+  T* cols = workspace<T>(0, static_cast<std::size_t>(K * chunk * L));
+  T* prod = workspace<T>(1, static_cast<std::size_t>(O * chunk * L));
+  ConstRowMatrixMap<T> W(w, O, K);
+  for (index_t n0 = 0; n0 < batch; n0 += chunk) {
+    const index_t B = std::min(chunk, batch - n0);
+    im2col_chunk(x, g, n0, B, cols);
+    T* dst = B == 1 ? y + n0 * O * L : prod;  // one image: the product is already [O, L]
+    RowMatrixMap<T>(dst, O, B * L).noalias() = W * ConstRowMatrixMap<T>(cols, K, B * L);
+    for (index_t b = 0; b < B; ++b) {  // [O, B*L] -> y[n0+b] = [O, L], plus bias
+      for (index_t o = 0; o < O; ++o) {
+        T* out = y + ((n0 + b) * O + o) * L;
+        const T* src = dst + o * B * L + b * L;
+        const T add = bias ? bias[o] : T(0);
+        for (index_t l = 0; l < L; ++l) out[l] = src[l] + add;
+      }
+    }
+  }
+}
+
+template <class T>
+void conv2d_transpose_kernel(const T* gy, const T* w, T* x, index_t batch, const ConvGeometry& g) {
+  const index_t K = g.col_rows(), L = g.out_area(), O = g.out_channels;
+  const index_t chunk = conv_chunk(batch, K * L);
+  T* cols = workspace<T>(0, static_cast<std::size_t>(K * chunk * L));
+  T* gathered = workspace<T>(1, static_cast<std::size_t>(O * chunk * L));
+  ConstRowMatrixMap<T> W(w, O, K);
+  for (index_t n0 = 0; n0 < batch; n0 += chunk) {
+    const index_t B = std::min(chunk, batch - n0);
+    const T* G = gather_chunk(gy, g, n0, B, gathered);
+    RowMatrixMap<T>(cols, K, B * L).noalias() = W.transpose() * ConstRowMatrixMap<T>(G, O, B * L);
+    parallel_for(0, B * g.channels, 1, [&](index_t lo, index_t hi) {
+      for (index_t t = lo; t < hi; ++t) {
+        const index_t b = t / g.channels, c = t % g.channels;
+        col2im(cols + b * L, B * L, g, c, c + 1, x + (n0 + b) * g.image_size());
+      }
+    });
+  }
+}
+
+template <class T>
+void conv2d_weight_kernel(const T* x, const T* gy, T* dw, index_t batch, const ConvGeometry& g) {
+  const index_t K = g.col_rows(), L = g.out_area(), O = g.out_channels;
+  const index_t chunk = conv_chunk(batch, K * L);
+  T* cols = workspace<T>(0, static_cast<std::size_t>(K * chunk * L));
+  T* gathered = workspace<T>(1, static_cast<std::size_t>(O * chunk * L));
+  RowMatrixMap<T> dW(dw, O, K);
+  dW.setZero();
+  for (index_t n0 = 0; n0 < batch; n0 += chunk) {
+    const index_t B = std::min(chunk, batch - n0);
+    im2col_chunk(x, g, n0, B, cols);
+    const T* G = gather_chunk(gy, g, n0, B, gathered);
+    dW.noalias() += ConstRowMatrixMap<T>(G, O, B * L) * ConstRowMatrixMap<T>(cols, K, B * L).transpose();
+  }
+}
+
+}  // namespace duel::detail

@@ -1,0 +1,34 @@
+// Workspace: scratch buffers that kernels reuse from call to call.
+//
+// Convolution needs large temporary matrices (im2col columns, gathered gradients). Allocating them
+// afresh on every call would cost page faults and heap traffic on every training step; instead
+// each thread keeps a few numbered slots that only ever grow, so steady-state training allocates
+// nothing here.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <memory>
+
+#include "duel/tensor/storage.hpp"
+
+namespace duel::detail {
+
+// A buffer of at least count elements of T in the calling thread's slot. The pointer stays valid
+// until the same thread asks the same slot for a larger buffer.
+template <class T>
+T* workspace(int slot, std::size_t count) {
+  struct Slot {
+    std::shared_ptr<T> data;
+    std::size_t capacity = 0;
+  };
+  thread_local std::array<Slot, 4> slots;
+  Slot& s = slots[static_cast<std::size_t>(slot)];
+  if (count > s.capacity) {
+    s.data = allocate_storage<T>(count);
+    s.capacity = count;
+  }
+  return s.data.get();
+}
+
+}  // namespace duel::detail
