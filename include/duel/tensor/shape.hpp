@@ -75,10 +75,14 @@ class Shape {
 
   friend bool operator==(const Shape& a, const Shape& b) { return std::equal(a.begin(), a.end(), b.begin(), b.end()); }
 
+  // Built by appending only: `"," + std::to_string(...)` trips a false -Wrestrict in g++ 12 at -O3.
   std::string str() const {
     std::string s = "[";
-    for (int d = 0; d < rank_; ++d) s += (d ? "," : "") + std::to_string((*this)[d]);
-    return s + "]";
+    for (int d = 0; d < rank_; ++d) {
+      if (d) s += ',';
+      s += std::to_string((*this)[d]);
+    }
+    return s + ']';
   }
   friend std::ostream& operator<<(std::ostream& out, const Shape& s) { return out << s.str(); }
 
