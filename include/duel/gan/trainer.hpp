@@ -1,0 +1,159 @@
+// AdversarialTrainer: the duel itself. Each step plays one round:
+//
+//   1. the critic's turn: D sees a batch of real images and a batch of fakes G(z), with the fakes
+//      detached so that no gradient reaches G; D's loss pushes real scores up and fake scores down;
+//   2. every n_critic rounds, the forger's turn: the same fakes, now attached to G, go through D
+//      again, and G's loss pushes their scores up. D's weights are frozen for this pass, so
+//      backward computes only the gradients G needs.
+//
+// Each player has its own optimizer. The latent noise comes from the trainer's own random stream,
+// so a run is reproducible from its seed, and a checkpoint (see checkpoint.hpp) captures
+// everything needed to continue exactly as if training had never stopped.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <functional>
+
+#include "duel/data/dataloader.hpp"
+#include "duel/gan/losses.hpp"
+#include "duel/optim/optimizer.hpp"
+
+namespace duel::gan {
+
+struct TrainerOptions {
+  GanLoss loss = GanLoss::non_saturating;
+  int n_critic = 1;            // critic steps per generator step (5 for WGAN-GP)
+  double label_smoothing = 0;  // real target 1 - s for the critic (non-saturating and least squares)
+  double r1_gamma = 0;         // adds gamma / 2 * E ||grad D(real)||^2 to the critic's loss
+  double gp_lambda = 0;        // adds lambda * E (||grad D(x_hat)|| - 1)^2 (WGAN-GP)
+  std::uint64_t seed = 0;      // seeds the latent noise
+};
+
+// What one step did: the losses and how the critic scored real and fake images (as probabilities
+// sigmoid(logit) for the non-saturating loss, as raw scores otherwise).
+struct StepStats {
+  std::int64_t step = 0;  // steps completed, this one included
+  std::int64_t epoch = 0;
+  double d_loss = 0, g_loss = 0, d_real = 0, d_fake = 0, penalty = 0;
+  bool generator_stepped = false;
+};
+
+class AdversarialTrainer {
+ public:
+  using StepCallback = std::function<void(const StepStats&)>;
+  using EpochCallback = std::function<void(std::int64_t epoch)>;
+
+  AdversarialTrainer(Generator& generator, Discriminator& discriminator, optim::Optimizer& generator_optimizer,
+                     optim::Optimizer& discriminator_optimizer, TrainerOptions options = {})
+      : G_(generator), D_(discriminator), opt_g_(generator_optimizer), opt_d_(discriminator_optimizer),
+        options_(options), noise_(options.seed) {
+    if (options.n_critic < 1) throw ValueError(duel::detail::cat("AdversarialTrainer: n_critic must be >= 1, got ", options.n_critic));
+  }
+
+  // One round on a batch of real images in [-1, 1].
+  StepStats step(const Tensor<float>& real_images) {
+    const Var<float> real(real_images);
+    const index_t n = real_images.size(0);
+    const bool g_turn = (steps_ + 1) % options_.n_critic == 0;
+    StepStats stats;
+
+    // The critic's turn.
+    Var<float> fake;
+    {
+      GradModeGuard record_g(g_turn);  // G's graph is only needed when G trains this round
+      fake = G_(Var<float>(G_.sample_latent(n, noise_)));
+    }
+    opt_d_.zero_grad();
+    const Var<float> real_score = D_(real), fake_score = D_(fake.detach());
+    Var<float> d_loss = discriminator_loss(options_.loss, real_score, fake_score, options_.label_smoothing);
+    const Critic critic = [this](const Var<float>& x) { return D_(x); };
+    if (options_.r1_gamma > 0) {
+      Var<float> p = r1_penalty(critic, real_images) * (options_.r1_gamma / 2);
+      stats.penalty += p.item();
+      d_loss = d_loss + p;
+    }
+    if (options_.gp_lambda > 0) {
+      Var<float> p = gradient_penalty(critic, real_images, fake.value(), noise_) * options_.gp_lambda;
+      stats.penalty += p.item();
+      d_loss = d_loss + p;
+    }
+    d_loss.backward();
+    opt_d_.step();
+    stats.d_loss = d_loss.item();
+    stats.d_real = mean_score(real_score);
+    stats.d_fake = mean_score(fake_score);
+
+    // The forger's turn.
+    if (g_turn) {
+      set_requires_grad(D_, false);
+      opt_g_.zero_grad();
+      Var<float> g_loss = generator_loss(options_.loss, D_(fake));
+      g_loss.backward();
+      opt_g_.step();
+      set_requires_grad(D_, true);
+      last_g_loss_ = g_loss.item();
+      stats.generator_stepped = true;
+    }
+    stats.g_loss = last_g_loss_;
+    stats.step = ++steps_;
+    return stats;
+  }
+
+  // Trains until max_steps steps are done (counting those before a resume) or the epochs run out,
+  // reading batch (epoch, index) = divmod(step, batches_per_epoch) so that a resumed run sees the
+  // same batches as an uninterrupted one.
+  void fit(const data::DataLoader& loader, std::int64_t epochs, std::int64_t max_steps, const StepCallback& on_step = {},
+           const EpochCallback& on_epoch = {}) {
+    const index_t per_epoch = loader.batches_per_epoch();
+    const std::int64_t last = std::min<std::int64_t>(max_steps > 0 ? max_steps : INT64_MAX, epochs * per_epoch);
+    while (steps_ < last) {
+      const std::int64_t epoch = steps_ / per_epoch;
+      StepStats s = step(loader.batch(epoch, steps_ % per_epoch).images);
+      s.epoch = epoch;
+      if (on_step) on_step(s);
+      if (on_epoch && steps_ % per_epoch == 0) on_epoch(epoch);
+    }
+  }
+
+  std::int64_t steps_done() const { return steps_; }
+  duel::Generator& noise() { return noise_; }
+  Generator& generator() { return G_; }
+  Discriminator& discriminator() { return D_; }
+  optim::Optimizer& generator_optimizer() { return opt_g_; }
+  optim::Optimizer& discriminator_optimizer() { return opt_d_; }
+  const TrainerOptions& options() const { return options_; }
+
+  // The trainer's own state (step count, noise stream, last generator loss) for checkpoints.
+  std::map<std::string, std::string> state() const {
+    return {{"step", std::to_string(steps_)}, {"noise_seed", std::to_string(noise_.state().seed)},
+            {"noise_offset", std::to_string(noise_.state().offset)}, {"last_g_loss", duel::detail::cat(last_g_loss_)}};
+  }
+  void load_state(const std::map<std::string, std::string>& s) {
+    steps_ = std::stoll(s.at("step"));
+    noise_.set_state({std::stoull(s.at("noise_seed")), std::stoull(s.at("noise_offset"))});
+    last_g_loss_ = std::stod(s.at("last_g_loss"));
+  }
+
+ private:
+  double mean_score(const Var<float>& score) const {
+    double s = 0;
+    for (float v : score.value()) s += options_.loss == GanLoss::non_saturating ? 1 / (1 + std::exp(-double(v))) : v;
+    return s / static_cast<double>(std::max<index_t>(score.numel(), 1));
+  }
+
+  static void set_requires_grad(nn::Module& m, bool on) {
+    for (Var<float>& p : m.parameters()) p.set_requires_grad(on);
+  }
+
+  Generator& G_;
+  Discriminator& D_;
+  optim::Optimizer& opt_g_;
+  optim::Optimizer& opt_d_;
+  TrainerOptions options_;
+  duel::Generator noise_;
+  std::int64_t steps_ = 0;
+  double last_g_loss_ = NAN;
+};
+
+}  // namespace duel::gan
