@@ -29,6 +29,16 @@ Var<T> add_grads(const Var<T>& a, const Var<T>& b) {
   });
 }
 
+// A copy of g in a buffer of its own (recorded when grad mode is on, so create_graph keeps its
+// graph). A leaf's .grad starts as such a copy: ops pass one gradient Var to several inputs
+// (add gives both operands dL/dz itself), and an optimizer that scales one .grad in place must
+// not scale another leaf's, nor the caller's grad_output.
+template <class T>
+Var<T> clone_grad(const Var<T>& g) {
+  return record<T>("clone", g.value().clone(), {g},
+                   [](const BackwardContext<T>& ctx) -> GradList<T> { return {ctx.grad}; });
+}
+
 template <class T>
 struct NodeInfo {
   Var<T> grad;                // dL/d(node) summed over every use of the node so far
@@ -87,6 +97,7 @@ std::vector<Var<T>> run_backward(const std::vector<Var<T>>& outputs, const std::
 
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     const Var<T>& g = grad_outputs[i];
+    if (!g.defined()) throw ValueError("backward: the output gradient is undefined");
     if (!(g.shape() == outputs[i].shape())) {
       throw ShapeError(detail::cat("backward: gradient of shape ", g.shape(), " for an output of shape ", outputs[i].shape()));
     }
@@ -109,7 +120,7 @@ std::vector<Var<T>> run_backward(const std::vector<Var<T>>& outputs, const std::
         throw Error(detail::cat("backward: the graph through '", node->name, "' was freed by an earlier backward(); "
                                 "pass {.retain_graph = true} to the first call to go through it twice"));
       }
-      if (accumulate) node->grad = node->grad.defined() ? add_grads(node->grad, grad) : grad;
+      if (accumulate) node->grad = node->grad.defined() ? add_grads(node->grad, grad) : clone_grad(grad);
       continue;
     }
     if (!accumulate && !ni.behind_input) continue;  // nothing requested lies behind this node
@@ -143,6 +154,8 @@ std::vector<Var<T>> run_backward(const std::vector<Var<T>>& outputs, const std::
   }
 
   for (std::size_t i = 0; i < inputs.size(); ++i) {
+    // A Var passed twice as an input has one slot (its last); every copy gets that gradient.
+    results[i] = results[static_cast<std::size_t>(info[inputs[i].node()].input_slot)];
     if (!results[i].defined() && !allow_unused) {
       throw Error(detail::cat("grad: input ", i, " of shape ", inputs[i].shape(),
                               " was not used to compute the outputs (pass allow_unused = true to get an undefined Var)"));

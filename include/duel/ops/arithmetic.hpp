@@ -111,14 +111,19 @@ Var<T> pow(const Var<T>& x, double p) {
   });
 }
 
-// a^b elementwise with broadcasting: d/da = b a^(b-1), d/db = a^b log(a), taken as 0 where a = 0
-// and b >= 0 (the limit that PyTorch also uses, so that 0^b does not poison the gradient with NaN).
+// a^b elementwise with broadcasting: d/da = b a^(b-1), taken as 0 where b = 0, and
+// d/db = a^b log(a), taken as 0 where a = 0 and b >= 0 (the limits that PyTorch also uses, so
+// that 0^b does not poison the gradient with NaN: 0 * 0^-1 and 0 * log(0) are both NaN).
 template <class T>
 Var<T> pow(const Var<T>& a, const Var<T>& b) {
   return record<T>("pow", detail::broadcast_binary(a.value(), b.value(), "pow", [](T x, T y) { return std::pow(x, y); }),
                    {a, b}, [a, b](const BackwardContext<T>& ctx) -> GradList<T> {
                      Var<T> ga, gb;
-                     if (ctx.needs_grad(0)) ga = sum_to(ctx.grad * b * pow(a, b - 1.0), a.shape());
+                     if (ctx.needs_grad(0)) {
+                       Tensor<T> zero_b = Tensor<T>::empty(b.shape());  // 1 where b = 0: a^(b-1) is then a^0
+                       zero_b.as_array() = (b.value().as_array() == T(0)).template cast<T>();
+                       ga = sum_to(ctx.grad * b * pow(a, b + Var<T>(std::move(zero_b)) - 1.0), a.shape());
+                     }
                      if (ctx.needs_grad(1)) {
                        Var<T> keep(detail::broadcast_binary(a.value(), b.value(), "pow", [](T x, T y) {
                          return T(x == T(0) && y >= T(0) ? 0 : 1);
@@ -131,3 +136,7 @@ Var<T> pow(const Var<T>& a, const Var<T>& b) {
 }
 
 }  // namespace duel
+
+// pow's backward calls log, which lives with the other elementwise functions; including them here
+// lets a file that includes only this header differentiate pow (otherwise log<T> is never defined).
+#include "duel/ops/math.hpp"

@@ -59,13 +59,14 @@ Tensor<T> from_vector(const std::vector<T>& values) {
   return from_vector(values, Shape{static_cast<index_t>(values.size())});
 }
 
-// Fills t with draws from N(mean, std^2) in place; element i uses the generator's counter first + i.
+// Fills t with draws from N(mean, std^2) in place; element i uses the generator's counters
+// first + 2i and first + 2i + 1.
 template <class T>
 Tensor<T>& normal_(Tensor<T>& t, double mean = 0, double std = 1, Generator& gen = default_generator()) {
-  std::uint64_t first = gen.reserve(static_cast<std::uint64_t>(t.numel()));
+  std::uint64_t first = gen.reserve(2 * static_cast<std::uint64_t>(t.numel()));
   T* p = t.data();
   parallel_for(0, t.numel(), 1 << 14, [&](index_t lo, index_t hi) {
-    for (index_t i = lo; i < hi; ++i) p[i] = static_cast<T>(mean + std * gen.normal(first + static_cast<std::uint64_t>(i)));
+    for (index_t i = lo; i < hi; ++i) p[i] = static_cast<T>(mean + std * gen.normal(first + 2 * static_cast<std::uint64_t>(i)));
   });
   return t;
 }

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <numbers>
 
+#include "duel/tensor/error.hpp"
+
 namespace duel {
 
 class Generator {
@@ -46,18 +48,21 @@ class Generator {
   // Uniform in [0, 1) with 53 random bits.
   double uniform(std::uint64_t k) const { return static_cast<double>(bits(k) >> 11) * 0x1.0p-53; }
 
-  // Standard normal from two counters (2k, 2k+1) by the Box-Muller transform.
+  // Standard normal from the two counters k and k + 1 by the Box-Muller transform. Callers reserve
+  // two counters per normal, so that a later uniform draw never reuses one of them (and is then
+  // not a function of the normals drawn before it).
   double normal(std::uint64_t k) const {
-    double u1 = 1.0 - uniform(2 * k);  // in (0, 1], so log(u1) is finite
-    double u2 = uniform(2 * k + 1);
+    double u1 = 1.0 - uniform(k);  // in (0, 1], so log(u1) is finite
+    double u2 = uniform(k + 1);
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
   }
 
   // Sequential draws, for code that wants one number at a time.
   double next_uniform() { return uniform(reserve(1)); }
-  double next_normal() { return normal(reserve(1)); }
+  double next_normal() { return normal(reserve(2)); }
   // Uniform integer in [0, n) (n > 0), by rejection so that every value is equally likely.
   std::uint64_t next_below(std::uint64_t n) {
+    if (n == 0) throw ValueError("next_below: the range [0, 0) is empty");
     std::uint64_t limit = UINT64_MAX - UINT64_MAX % n;
     for (;;) {
       std::uint64_t r = bits(reserve(1));

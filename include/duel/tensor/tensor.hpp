@@ -105,7 +105,7 @@ class Tensor {
     for (index_t s : sizes) {
       if (s == -1 && infer < 0) {
         infer = out.rank();
-        out.push_back(1);
+        out.push_back(-1);  // a placeholder, so that an error message shows the sizes as given
         continue;
       }
       if (s < 0) throw ShapeError(detail::cat("reshape: bad size ", s, " for ", shape_));
@@ -194,9 +194,12 @@ class Tensor {
     return rows;
   }
 
+  // The product of the leading dims, not numel / last: a [2,0] tensor is a 2x0 matrix, not 0x0.
   index_t rows_of_trailing() const {
     if (rank() < 1) throw ShapeError("as_matrix: a scalar has no matrix view");
-    return shape_.back() == 0 ? 0 : numel() / shape_.back();
+    index_t rows = 1;
+    for (int d = 0; d + 1 < rank(); ++d) rows *= shape_[d];
+    return rows;
   }
 
   Shape shape_;
@@ -204,12 +207,14 @@ class Tensor {
 };
 
 // True when every |a - b| <= atol + rtol * |b| and the shapes are equal (NaNs are never close).
+// An infinity is close only to itself, as in PyTorch: the formula alone would call every value
+// close to an infinite b (rtol * inf) and no infinity close to itself (inf - inf is NaN).
 template <class T>
 bool allclose(const Tensor<T>& a, const Tensor<T>& b, double rtol = 1e-5, double atol = 1e-8) {
   if (!(a.shape() == b.shape())) return false;
   for (index_t i = 0; i < a.numel(); ++i) {
     double x = static_cast<double>(a.data()[i]), y = static_cast<double>(b.data()[i]);
-    if (!(std::abs(x - y) <= atol + rtol * std::abs(y))) return false;
+    if (!(x == y || (std::isfinite(y) && std::abs(x - y) <= atol + rtol * std::abs(y)))) return false;
   }
   return true;
 }
