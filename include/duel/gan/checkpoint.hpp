@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -70,11 +71,22 @@ inline std::map<std::string, std::string> checkpoint_config(const StateDict& sta
 }
 
 // Restores networks, optimizers, the trainer's step and noise stream and the default generator.
-// Returns the fixed noise stored with it. A checkpoint of another architecture is refused with the
-// list of every mismatching name and shape, and nothing is changed.
+// Returns the fixed noise stored with it. A checkpoint of another architecture is refused (a
+// ValueError) with the list of every mismatching name and shape, a damaged or foreign file with an
+// IoError; either way nothing is changed.
 inline Tensor<float> load_checkpoint(const std::filesystem::path& path, AdversarialTrainer& trainer) {
   const StateDict state = io::load_safetensors(path);
   detail::check_format(state, path);
+  const std::map<std::string, std::string> trainer_before = trainer.state();
+  duel::Generator::State rng;
+  try {  // the counters first, so that a damaged file is refused before anything changes
+    trainer.load_state(detail::metadata_under(state, "trainer."));
+    rng = {std::stoull(state.metadata.at("default_rng.seed")), std::stoull(state.metadata.at("default_rng.offset"))};
+  } catch (const std::logic_error& e) {  // std::out_of_range for a missing key, invalid_argument for a non-number
+    trainer.load_state(trainer_before);
+    throw IoError(duel::detail::cat("checkpoint '", path.string(), "': a step count or random stream position in its ",
+                                    "metadata is missing or not a number (", e.what(), ")"));
+  }
   struct Part {
     const char* prefix;
     std::function<StateDict()> save;
@@ -99,11 +111,10 @@ inline Tensor<float> load_checkpoint(const std::filesystem::path& path, Adversar
   }
   if (!problems.empty()) {  // put back what did load, so that a refused checkpoint changes nothing
     for (std::size_t i = 0; i < parts.size(); ++i) parts[i].load(before[i]);
+    trainer.load_state(trainer_before);
     throw ValueError(duel::detail::cat("checkpoint '", path.string(), "' does not fit these networks:", problems));
   }
-  trainer.load_state(detail::metadata_under(state, "trainer."));
-  default_generator().set_state({std::stoull(state.metadata.at("default_rng.seed")),
-                                 std::stoull(state.metadata.at("default_rng.offset"))});
+  default_generator().set_state(rng);
   return state.contains("fixed_noise") ? state.at("fixed_noise") : Tensor<float>();
 }
 

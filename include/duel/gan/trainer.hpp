@@ -14,6 +14,7 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <iomanip>
 
 #include "duel/data/dataloader.hpp"
 #include "duel/gan/losses.hpp"
@@ -124,10 +125,12 @@ class AdversarialTrainer {
   optim::Optimizer& discriminator_optimizer() { return opt_d_; }
   const TrainerOptions& options() const { return options_; }
 
-  // The trainer's own state (step count, noise stream, last generator loss) for checkpoints.
+  // The trainer's own state (step count, noise stream, last generator loss) for checkpoints. The
+  // loss is written with 17 digits, which round-trip a double exactly.
   std::map<std::string, std::string> state() const {
     return {{"step", std::to_string(steps_)}, {"noise_seed", std::to_string(noise_.state().seed)},
-            {"noise_offset", std::to_string(noise_.state().offset)}, {"last_g_loss", duel::detail::cat(last_g_loss_)}};
+            {"noise_offset", std::to_string(noise_.state().offset)},
+            {"last_g_loss", duel::detail::cat(std::setprecision(17), last_g_loss_)}};
   }
   void load_state(const std::map<std::string, std::string>& s) {
     steps_ = std::stoll(s.at("step"));

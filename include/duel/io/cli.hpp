@@ -39,10 +39,12 @@ class ArgParser {
   template <class T>
   ArgParser& option(std::string name, T& target, std::string metavar, std::string help, std::optional<double> min = {}) {
     std::string shown = default_text(target);
-    add({std::move(name), std::move(metavar), std::move(help), shown, [&target, min, this](const std::string& flag, const std::string& v) {
+    add({std::move(name), std::move(metavar), std::move(help), shown, [&target, min](const std::string& flag, const std::string& v) {
       parse_value(flag, v, target);
       if constexpr (std::is_arithmetic_v<T>) {
         if (min && static_cast<double>(target) < *min) throw UsageError(duel::detail::cat(flag, " must be at least ", *min, ", got ", v));
+      } else {
+        (void)min;  // no least value for text
       }
     }});
     return *this;
