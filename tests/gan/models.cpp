@@ -72,13 +72,13 @@ TEST_CASE("mlp_gan: latents [N, 100] to images [N, 1, 28, 28] to logits [N, 1], 
   check_shapes(m, 3);
   CHECK(m.generator->latent_shape() == Shape{100});
   // G is the reference's Sequential(Linear, LReLU, Linear, LReLU, Linear, Tanh) with an
-  // Unflatten at the end; D starts with nn.Flatten(), which moves its Linears to 1, 3, 5.
+  // Unflatten at the end; D flattens its input before main, so its names match too.
   CHECK(layout(*m.generator) == layout({{"main.0.weight", {256, 100}}, {"main.0.bias", {256}},
                                         {"main.2.weight", {512, 256}}, {"main.2.bias", {512}},
                                         {"main.4.weight", {784, 512}}, {"main.4.bias", {784}}}));
-  CHECK(layout(*m.discriminator) == layout({{"main.1.weight", {512, 784}}, {"main.1.bias", {512}},
-                                            {"main.3.weight", {256, 512}}, {"main.3.bias", {256}},
-                                            {"main.5.weight", {1, 256}}, {"main.5.bias", {1}}}));
+  CHECK(layout(*m.discriminator) == layout({{"main.0.weight", {512, 784}}, {"main.0.bias", {512}},
+                                            {"main.2.weight", {256, 512}}, {"main.2.bias", {256}},
+                                            {"main.4.weight", {1, 256}}, {"main.4.bias", {1}}}));
   CHECK(m.generator->num_parameters() == 559'632);  // sum(p.numel()) of the PyTorch reference
   CHECK(m.discriminator->num_parameters() == 533'505);
 }

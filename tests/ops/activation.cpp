@@ -7,6 +7,8 @@
 #include <utility>
 
 #include "duel/ops/reduce.hpp"
+#include "duel/ops/softmax.hpp"
+#include "fixtures.hpp"
 #include "test_util.hpp"
 
 using duel::Var;
@@ -86,4 +88,28 @@ TEST_CASE("sigmoid and softplus are finite and right at +-100 in float and +-1e4
   auto [td, dtd] = value_and_grad<double>([](const auto& x) { return duel::tanh(x); }, {-1e4, 1e4});
   check_close(td, {-1, 1});
   check_close(dtd, {0, 0});
+}
+
+// PyTorch reference values (tests/fixtures).
+namespace fx = duel::fixtures;
+
+// Odd cases hold +-30, 0 exactly, 21 (just above softplus's threshold) and, where it matters, +-100.
+TEST_CASE_TEMPLATE("relu, leaky_relu, sigmoid, tanh, softplus, log_softmax match PyTorch on every fixture case", T, float,
+                   double) {
+  fx::for_each_case("activations", [](const fx::Case& c) {
+    const std::string fn = c.str("fn");
+    fx::check_op<T>(c, {"x"}, [&](const fx::Inputs<T>& in) {
+      const Var<T> x = in["x"];
+      if (fn == "relu") return duel::relu(x);
+      if (fn == "leaky_relu") return duel::leaky_relu(x, c.number("negative_slope"));
+      if (fn == "sigmoid") return duel::sigmoid(x);
+      if (fn == "tanh") return duel::tanh(x);
+      if (fn == "softplus") {
+        REQUIRE(c.number("beta") == 1);  // Duel's softplus has no beta
+        return duel::softplus(x, c.number("threshold"));
+      }
+      REQUIRE(fn == "log_softmax");
+      return duel::log_softmax(x, static_cast<int>(c.integer("dim")));
+    });
+  });
 }

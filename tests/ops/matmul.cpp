@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include "duel/ops/reduce.hpp"
+#include "fixtures.hpp"
 #include "test_util.hpp"
 
 using duel::Shape;
@@ -77,4 +78,14 @@ TEST_CASE("linear: gradcheck and gradgradcheck") {
   check_gradients([](const Inputs& v) { return duel::linear(v[0], v[1], v[2]); }, with_bias);
   check_gradients([](const Inputs& v) { return duel::linear(v[0], v[1]); }, {with_bias[0], with_bias[1]});
   check_gradients([](const Inputs& v) { return duel::linear(v[0] * v[0], v[1], v[2]); }, {rand_var({2, 2, 2}, gen), with_bias[1], with_bias[2]});
+}
+
+// PyTorch reference values (tests/fixtures).
+namespace fx = duel::fixtures;
+
+TEST_CASE_TEMPLATE("linear matches PyTorch on every fixture case, leading batch dims included", T, float, double) {
+  fx::for_each_case("linear", [](const fx::Case& c) {
+    fx::check_op<T>(c, {"x", "weight", "bias"},
+                    [](const fx::Inputs<T>& in) { return duel::linear(in["x"], in["weight"], in["bias"]); });
+  });
 }

@@ -20,8 +20,7 @@ inline void check_image_input(const char* layer, index_t channels, const Var<flo
     throw ShapeError(detail::cat(layer, "(in_channels=", channels, "): input ", x.shape(), " is not [N, C, H, W]"));
   }
   if (x.size(1) != channels) {
-    throw ShapeError(detail::cat(layer, "(in_channels=", channels, "): input ", x.shape(), " has ", x.size(1),
-                                       x.size(1) == 1 ? " channel" : " channels"));
+    throw ShapeError(detail::cat(layer, "(in_channels=", channels, "): input ", x.shape(), " has ", channels_str(x.size(1))));
   }
 }
 
@@ -75,8 +74,8 @@ class ConvTranspose2d : public Module {
     std::string s = detail::cat(in_, ", ", out_, ", kernel_size=", detail::pair_str(kernel_), ", stride=",
                                       detail::pair_str(options_.stride));
     if (!(options_.padding == Size2(0))) s += ", padding=" + detail::pair_str(options_.padding);
+    if (!(options_.dilation == Size2(1))) s += ", dilation=" + detail::pair_str(options_.dilation);  // PyTorch's order
     if (!(options_.output_padding == Size2(0))) s += ", output_padding=" + detail::pair_str(options_.output_padding);
-    if (!(options_.dilation == Size2(1))) s += ", dilation=" + detail::pair_str(options_.dilation);
     return bias.defined() ? s : s + ", bias=False";
   }
 

@@ -1,5 +1,6 @@
 // Linear: y = x W^T + b, the fully connected layer (torch.nn.Linear).
-//   input [N, in_features] -> output [N, out_features]; weight [out, in]; bias [out].
+//   input [..., in_features] -> output [..., out_features] (leading dims are batch dims, as in
+//   PyTorch); weight [out, in]; bias [out].
 //   Initialised as PyTorch does: W and b from U(-1/sqrt(in), 1/sqrt(in)).
 #pragma once
 
@@ -25,8 +26,9 @@ class Linear : public Module {
   }
 
   Var<float> forward(const Var<float>& x) override {
-    if (x.rank() != 2 || x.size(1) != in_features_) {
-      throw ShapeError(detail::cat("Linear(in_features=", in_features_, "): input ", x.shape(), " is not [N, ", in_features_, "]"));
+    if (x.rank() < 1 || x.size(x.rank() - 1) != in_features_) {
+      throw ShapeError(detail::cat("Linear(in_features=", in_features_, "): input ", x.shape(), " does not end in ",
+                                   in_features_, " features"));
     }
     return linear(x, weight, bias);
   }

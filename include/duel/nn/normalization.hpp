@@ -1,8 +1,9 @@
 // Normalisation layers (torch.nn.BatchNorm1d, BatchNorm2d, InstanceNorm2d).
 //
 // BatchNorm normalises each channel with the statistics of the batch while training, and keeps
-// running estimates (momentum 0.1) to use in evaluation mode. InstanceNorm2d normalises each image's
-// channels on their own and, as in PyTorch, has no learned affine map unless asked.
+// running estimates (momentum 0.1) to use in evaluation mode. It also counts the training batches
+// in num_batches_tracked, so that its state dict has PyTorch's entries. InstanceNorm2d normalises
+// each image's channels on their own and, as in PyTorch, has no learned affine map unless asked.
 // Formulas and gradients: ops/batch_norm.hpp.
 #pragma once
 
@@ -27,7 +28,9 @@ class BatchNorm : public Module {
                                    rank_ == 2 ? "[N, C] or [N, C, L]" : "[N, C, H, W]", " with C = ", features_));
     }
     const bool use_batch_stats = is_training() || !options_.track_running_stats;
-    return batch_norm(x, running_mean, running_var, weight, bias, use_batch_stats, options_.momentum, options_.eps);
+    Var<float> y = batch_norm(x, running_mean, running_var, weight, bias, use_batch_stats, options_.momentum, options_.eps);
+    if (is_training() && options_.track_running_stats) num_batches_tracked.data()[0] += 1;
+    return y;
   }
 
   std::string extra_repr() const override {
@@ -37,7 +40,7 @@ class BatchNorm : public Module {
   }
 
   Var<float> weight, bias;
-  Tensor<float> running_mean, running_var;
+  Tensor<float> running_mean, running_var, num_batches_tracked;  // a 0-d count, int64 in PyTorch
 
  protected:
   BatchNorm(index_t num_features, BatchNormOptions options, int rank) : features_(num_features), options_(options), rank_(rank) {
@@ -48,6 +51,7 @@ class BatchNorm : public Module {
     if (options.track_running_stats) {
       running_mean = register_buffer("running_mean", zeros<float>({num_features}));
       running_var = register_buffer("running_var", ones<float>({num_features}));
+      num_batches_tracked = register_buffer("num_batches_tracked", zeros<float>({}));
     }
   }
 
@@ -82,8 +86,11 @@ class InstanceNorm2d : public Module {
   }
 
   std::string name() const override { return "InstanceNorm2d"; }
+  // PyTorch's print: it shows the momentum and track_running_stats of the running statistics that
+  // InstanceNorm2d can keep there; Duel's never keeps them, so these are PyTorch's defaults.
   std::string extra_repr() const override {
-    return detail::cat(features_, ", eps=", eps_, ", affine=", weight.defined() ? "True" : "False");
+    return detail::cat(features_, ", eps=", eps_, ", momentum=0.1, affine=", weight.defined() ? "True" : "False",
+                       ", track_running_stats=False");
   }
 
   Var<float> forward(const Var<float>& x) override {

@@ -27,7 +27,7 @@ class Unflatten : public Module {
   std::string extra_repr() const override {
     std::string s = detail::cat("dim=", dim_, ", unflattened_size=(");
     for (std::size_t i = 0; i < sizes_.size(); ++i) s += detail::cat(i ? ", " : "", sizes_[i]);
-    return s + ")";
+    return s + (sizes_.size() == 1 ? ",)" : ")");  // a Python tuple: (128,)
   }
   Var<float> forward(const Var<float>& x) override { return unflatten(x, dim_, sizes_); }
 
@@ -41,7 +41,8 @@ class Upsample : public Module {
  public:
   explicit Upsample(index_t scale_factor = 2) : scale_(scale_factor) {}
   std::string name() const override { return "Upsample"; }
-  std::string extra_repr() const override { return detail::cat("scale_factor=", scale_, ", mode='nearest'"); }
+  // As PyTorch prints it, which stores the factor as a float: scale_factor=2.0, mode=nearest
+  std::string extra_repr() const override { return detail::cat("scale_factor=", scale_, ".0, mode=nearest"); }
   Var<float> forward(const Var<float>& x) override { return upsample_nearest2d(x, scale_); }
 
  private:
@@ -55,7 +56,7 @@ class Dropout : public Module {
     if (!(p >= 0 && p <= 1)) throw ValueError(detail::cat("Dropout: probability must be in [0, 1], got ", p));
   }
   std::string name() const override { return "Dropout"; }
-  std::string extra_repr() const override { return detail::cat("p=", p_); }
+  std::string extra_repr() const override { return detail::cat("p=", p_, ", inplace=False"); }  // PyTorch's print
   Var<float> forward(const Var<float>& x) override { return dropout(x, p_, is_training()); }
 
  private:

@@ -46,11 +46,18 @@ Var<T> tanh(const Var<T>& x) {
 }
 
 // log(1 + e^x), computed as max(x, 0) + log(1 + e^-|x|) so that it neither overflows for large x
-// nor loses everything to rounding for very negative x; d/dx = sigmoid(x)
+// nor loses everything to rounding for very negative x; d/dx = sigmoid(x). As in PyTorch, inputs
+// above threshold return x itself (and pass the gradient unchanged).
 template <class T>
-Var<T> softplus(const Var<T>& x) {
-  return record<T>("softplus", detail::map(x.value(), [](const auto& a) { return a.max(T(0)) + (-a.abs()).exp().log1p(); }),
-                   {x}, [x](const BackwardContext<T>& ctx) -> GradList<T> { return {ctx.grad * sigmoid(x)}; });
+Var<T> softplus(const Var<T>& x, double threshold = 20) {
+  const T th = static_cast<T>(threshold);
+  return record<T>("softplus", detail::map(x.value(), [th](const auto& a) {
+                     return (a > th).select(a, a.max(T(0)) + (-a.abs()).exp().log1p());
+                   }),
+                   {x}, [x, th](const BackwardContext<T>& ctx) -> GradList<T> {
+                     Var<T> above = detail::constant_map(x, [th](const auto& a) { return (a > th).template cast<T>(); });
+                     return {ctx.grad * (sigmoid(x) * (1.0 - above) + above)};
+                   });
 }
 
 }  // namespace duel

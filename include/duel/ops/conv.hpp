@@ -37,13 +37,16 @@ inline void check_conv_params(const char* op, Size2 stride, Size2 padding, Size2
   }
 }
 
+// "1 channel", "3 channels": messages that read as sentences.
+inline std::string channels_str(index_t n) { return detail::cat(n, n == 1 ? " channel" : " channels"); }
+
 template <class T>
 void check_conv_operands(const char* op, const Var<T>& x, const Var<T>& w, const Var<T>& b, index_t x_channels_dim,
                          index_t bias_size) {
   if (x.rank() != 4) throw ShapeError(detail::cat(op, ": input must be [N, C, H, W], got ", x.shape()));
   if (w.rank() != 4) throw ShapeError(detail::cat(op, ": weight must be 4-D, got ", w.shape()));
   if (x.shape()[1] != w.shape()[static_cast<int>(x_channels_dim)]) {
-    throw ShapeError(detail::cat(op, ": input ", x.shape(), " has ", x.shape()[1], " channels but weight ", w.shape(),
+    throw ShapeError(detail::cat(op, ": input ", x.shape(), " has ", channels_str(x.shape()[1]), " but weight ", w.shape(),
                                  " expects ", w.shape()[static_cast<int>(x_channels_dim)]));
   }
   if (b.defined() && !(b.shape() == Shape{bias_size})) {

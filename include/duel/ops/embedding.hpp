@@ -9,9 +9,10 @@
 
 namespace duel {
 
-// indices of any shape S, weight [num_embeddings, dim] -> [S..., dim].
+// indices of any shape S, weight [num_embeddings, dim] -> [S..., dim]. The row padding_idx (if
+// >= 0) receives no gradient, as in PyTorch.
 template <class T>
-Var<T> embedding(const Tensor<std::int64_t>& indices, const Var<T>& weight) {
+Var<T> embedding(const Tensor<std::int64_t>& indices, const Var<T>& weight, std::int64_t padding_idx = -1) {
   if (weight.rank() != 2) throw ShapeError(detail::cat("embedding: weight must be [num_embeddings, dim], got ", weight.shape()));
   const index_t rows = weight.size(0), dim = weight.size(1);
   for (std::int64_t i : indices) {
@@ -29,9 +30,10 @@ Var<T> embedding(const Tensor<std::int64_t>& indices, const Var<T>& weight) {
     }
     return out;
   };
-  auto add_back = [indices, table, dim](const Tensor<T>& g) {
+  auto add_back = [indices, table, dim, padding_idx](const Tensor<T>& g) {
     Tensor<T> out(table);
     for (index_t k = 0; k < indices.numel(); ++k) {
+      if (indices.data()[k] == padding_idx) continue;
       T* row = out.data() + indices.data()[k] * dim;
       const T* src = g.data() + k * dim;
       for (index_t j = 0; j < dim; ++j) row[j] += src[j];

@@ -47,9 +47,12 @@ struct ConvGeometry {
   index_t image_size() const { return channels * height * width; }
 };
 
-// PyTorch's output size of a convolution along one dim.
+// PyTorch's output size of a convolution along one dim: floor(room / stride) + 1, where room is
+// how far the window can slide. A window larger than the padded input (room < 0) gives 0, not
+// the 1 that C++'s division, rounding -2 / 3 up to 0, would.
 inline index_t conv_out_size(index_t in, index_t kernel, index_t stride, index_t pad, index_t dilation) {
-  return (in + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1;
+  const index_t room = in + 2 * pad - dilation * (kernel - 1) - 1;
+  return room < 0 ? 0 : room / stride + 1;
 }
 
 // For each output position o along one dim, the input index is o*stride - pad + k*dilation; this

@@ -6,6 +6,8 @@
 // Its gradient is sigmoid(x) - t. Targets may be soft (0.9 for label smoothing).
 #pragma once
 
+#include <limits>
+
 #include "duel/ops/activation.hpp"
 #include "duel/ops/linear_map.hpp"
 #include "duel/ops/reduce.hpp"
@@ -37,7 +39,9 @@ void check_same_shape(const char* op, const Var<T>& input, const Var<T>& target)
 template <class T>
 Var<T> binary_cross_entropy_with_logits(const Var<T>& logits, const Var<T>& target, Reduction reduction = Reduction::mean) {
   detail::check_same_shape("binary_cross_entropy_with_logits", logits, target);
-  return reduce(softplus(logits) - target * logits, reduction);
+  // softplus without its threshold: above 20 it would return x itself and drop log1p(exp(-x)),
+  // the whole loss of a confident right answer, which PyTorch's loss keeps
+  return reduce(softplus(logits, std::numeric_limits<double>::infinity()) - target * logits, reduction);
 }
 
 // The same with every target equal to one value (1 for "real", 0 for "fake", 0.9 smoothed).

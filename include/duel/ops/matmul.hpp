@@ -6,6 +6,7 @@
 #pragma once
 
 #include "duel/ops/broadcast.hpp"
+#include "duel/ops/shape.hpp"
 
 namespace duel {
 namespace detail {
@@ -53,22 +54,24 @@ Var<T> gemm(const Var<T>& a, bool ta, const Var<T>& b, bool tb) {
 template <class T>
 Var<T> matmul(const Var<T>& a, const Var<T>& b) { return detail::gemm(a, false, b, false); }
 
-// y = x W^T + b for x [N, in], W [out, in] (PyTorch's layout), b [out] or undefined.
+// y = x W^T + b for x [..., in], W [out, in] (PyTorch's layout), b [out] or undefined.
 // Gradients: dx = G W, dW = G^T x, db = the sum of G over the batch.
 template <class T>
 Var<T> linear(const Var<T>& x, const Var<T>& weight, const Var<T>& bias = {}) {
-  if (x.rank() != 2) throw ShapeError(detail::cat("linear: input must be [batch, features], got ", x.shape()));
-  if (weight.rank() != 2 || x.shape()[1] != weight.shape()[1]) {
-    throw ShapeError(detail::cat("linear: input ", x.shape(), " has ", x.shape()[1], " features but weight ",
-                                 weight.shape(), " expects ", weight.rank() == 2 ? weight.shape()[1] : -1));
+  if (weight.rank() != 2 || x.rank() < 1 || x.shape().back() != weight.shape()[1]) {
+    throw ShapeError(detail::cat("linear: input ", x.shape(), " does not end in the ", weight.rank() == 2 ? weight.shape()[1] : -1,
+                                 " features that weight ", weight.shape(), " expects"));
+  }
+  if (bias.defined() && !(bias.shape() == Shape{weight.shape()[0]})) {
+    throw ShapeError(detail::cat("linear: bias ", bias.shape(), " does not match weight ", weight.shape()));
+  }
+  if (x.rank() != 2) {  // fold the leading dims into one batch dim and unfold them afterwards
+    Shape out = x.shape();
+    out[out.rank() - 1] = weight.shape()[0];
+    return reshape(linear(reshape(x, {-1, weight.shape()[1]}), weight, bias), out);
   }
   Tensor<T> y = detail::gemm_values(x.value(), false, weight.value(), true, "linear");
-  if (bias.defined()) {
-    if (!(bias.shape() == Shape{weight.shape()[0]})) {
-      throw ShapeError(detail::cat("linear: bias ", bias.shape(), " does not match weight ", weight.shape()));
-    }
-    y.as_matrix().rowwise() += bias.value().as_matrix(1, bias.numel()).row(0);
-  }
+  if (bias.defined()) y.as_matrix().rowwise() += bias.value().as_matrix(1, bias.numel()).row(0);
   return record<T>("linear", std::move(y), {x, weight, bias}, [x, weight, bias](const BackwardContext<T>& ctx) -> GradList<T> {
     const Var<T>& g = ctx.grad;
     return {ctx.needs_grad(0) ? detail::gemm(g, false, weight, false) : Var<T>(),

@@ -6,6 +6,7 @@
 // state_dict() captures everything needed to resume training exactly.
 #pragma once
 
+#include <charconv>
 #include <cstdio>
 #include <map>
 #include <string>
@@ -63,14 +64,17 @@ class Optimizer {
     std::vector<State> loaded(params_.size());
     std::string problems;
     for (const auto& [name, t] : state) {
-      std::size_t i = 0, used = 0;
-      const bool parsed = name.rfind("state.", 0) == 0 && std::sscanf(name.c_str() + 6, "%zu.%zn", &i, &used) == 1;
+      std::size_t i = 0;  // the name is state.<i>.<buffer>
+      const auto dot = name.find('.', 6);
+      const char* digits = name.c_str() + 6;
+      const bool parsed = name.rfind("state.", 0) == 0 && dot != std::string::npos &&
+                          std::from_chars(digits, name.c_str() + dot, i).ptr == name.c_str() + dot;
       if (!parsed || i >= params_.size()) {
         problems += detail::cat("\n  unexpected entry '", name, "'");
       } else if (!(t.shape() == params_[i].shape())) {
         problems += detail::cat("\n  ", name, ": expected ", params_[i].shape(), ", found ", t.shape());
       } else {
-        loaded[i].buffers[name.substr(6 + used)] = t.clone();
+        loaded[i].buffers[name.substr(dot + 1)] = t.clone();
       }
     }
     for (std::size_t i = 0; i < params_.size(); ++i) {

@@ -1,7 +1,7 @@
 // The fully connected GAN of Goodfellow et al., for 28x28 images: the simplest GAN that learns digits.
 //
 //   G: z [100] -> Linear(100, 256) LReLU(0.2) -> Linear(256, 512) LReLU -> Linear(512, 784) Tanh -> [1, 28, 28]
-//   D: [1, 28, 28] -> Flatten -> Linear(784, 512) LReLU(0.2) -> Linear(512, 256) LReLU -> Linear(256, 1)
+//   D: [1, 28, 28] flattened -> Linear(784, 512) LReLU(0.2) -> Linear(512, 256) LReLU -> Linear(256, 1)
 // PyTorch's default initialisation.
 #pragma once
 
@@ -31,12 +31,12 @@ class MlpDiscriminator : public Discriminator {
  public:
   MlpDiscriminator() {
     main = register_module("main", std::make_shared<nn::Sequential>(
-        nn::Flatten(), nn::Linear(784, 512), nn::LeakyReLU(0.2), nn::Linear(512, 256), nn::LeakyReLU(0.2),
-        nn::Linear(256, 1)));
+        nn::Linear(784, 512), nn::LeakyReLU(0.2), nn::Linear(512, 256), nn::LeakyReLU(0.2), nn::Linear(256, 1)));
   }
   std::string name() const override { return "MlpDiscriminator"; }
   Shape image_shape() const override { return {1, 28, 28}; }
-  Var<float> forward(const Var<float>& x) override { return main->forward(x); }
+  // Images are flattened outside main, so that main's names match the reference (main.0.weight ...).
+  Var<float> forward(const Var<float>& x) override { return main->forward(flatten(x, 1)); }
 
   std::shared_ptr<nn::Sequential> main;
 };
