@@ -7,4 +7,5 @@
 #include "duel/gan/monitor.hpp"
 #include "duel/gan/networks.hpp"
 #include "duel/gan/run.hpp"
+#include "duel/gan/sampling.hpp"
 #include "duel/gan/trainer.hpp"

@@ -128,6 +128,7 @@ TEST_CASE_FIXTURE(SavedMlpGan, "checkpoint: the file holds PyTorch-named tensors
   CHECK(state.metadata.at("format") == gan::checkpoint_format);
   CHECK(state.metadata.at("trainer.step") == "1");
   CHECK(gan::checkpoint_config(state) == setup.models.config);
+  CHECK(gan::checkpoint_config(path) == setup.models.config);
   CHECK(gan::make_models(gan::checkpoint_config(state)).generator->latent_shape() == duel::Shape{8});
 }
 
@@ -182,6 +183,7 @@ TEST_CASE_FIXTURE(SavedMlpGan, "load_checkpoint: a truncated, corrupt or foreign
     duel::test::write_bytes(dir / name, contents);
     duel::test::check_error<duel::IoError>([&] { gan::load_checkpoint(dir / name, fresh.trainer); }, parts);
     duel::test::check_error<duel::IoError>([&] { gan::load_generator(dir / name, *fresh.models.generator); }, parts);
+    duel::test::check_error<duel::IoError>([&] { gan::checkpoint_config(dir / name); }, parts);
     check_identical(training_state(fresh.trainer), before);
   };
   refused("data_cut.safetensors", bytes.substr(0, bytes.size() / 2), {"data_cut.safetensors"});

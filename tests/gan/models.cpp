@@ -150,7 +150,8 @@ TEST_CASE("dcgan64: a small width and one channel map [N, 16, 1, 1] to [N, 1, 64
 }
 
 TEST_CASE("make_models rebuilds each model from the config it carries") {
-  for (gan::GanModels original : {gan::mlp_gan(12), gan::dcgan_mnist(20), gan::dcgan64({.latent_dim = 8, .width = 2, .channels = 3})}) {
+  for (gan::GanModels original : {gan::mlp_gan(12), gan::dcgan_mnist(20), gan::dcgan64({.latent_dim = 8, .width = 2, .channels = 3}),
+                                  gan::cgan_mnist(16, 4)}) {
     CAPTURE(original.config.at("model"));
     const gan::GanModels rebuilt = gan::make_models(original.config);
     CHECK(rebuilt.config == original.config);
@@ -165,4 +166,48 @@ TEST_CASE("make_models rebuilds each model from the config it carries") {
 TEST_CASE("make_models refuses a config without a known model name") {
   CHECK_THROWS_WITH_AS(gan::make_models({{"model", "stylegan"}}), doctest::Contains("unknown model 'stylegan'"), duel::ValueError);
   CHECK_THROWS_AS(gan::make_models({{"latent_dim", "100"}}), duel::ValueError);
+}
+
+TEST_CASE("cgan_mnist: latents [N, 100] and labels [N] to digits; the discriminator is a projection") {
+  gan::GanModels m = gan::cgan_mnist();
+  gan::Generator& G = *m.generator;
+  gan::Discriminator& D = *m.discriminator;
+  CHECK(G.num_classes() == 10);
+  CHECK(D.num_classes() == 10);
+  CHECK(m.config.at("num_classes") == "10");
+  duel::Generator rng(3);
+  const duel::Tensor<std::int64_t> labels = duel::from_vector<std::int64_t>({0, 7, 7, 9});
+  const duel::Tensor<float> images = G.sample(4, rng, labels);
+  CHECK(images.shape() == Shape{4, 1, 28, 28});
+  const duel::Var<float> x(images);
+
+  // D(x, y) = w^T phi(x) + b + E(y)^T phi(x), term by term.
+  auto& P = dynamic_cast<gan::ProjectionDiscriminator&>(D);
+  const duel::Var<float> phi = P.features->forward(x);
+  CHECK(phi.shape() == Shape{4, 128 * 7 * 7});
+  const duel::Var<float> expected = (*P.score)(phi) + duel::sum(phi * (*P.class_embedding)(labels), {1}, true);
+  CHECK(duel::allclose(D.judge(x, labels).value(), expected.value(), 1e-6, 1e-6));
+
+  // The label changes the image: the same noise drawn as a 0 and as a 7 (one image at a time,
+  // so with the running batch-norm statistics).
+  G.eval();
+  duel::Generator a(5), b(5);
+  const duel::Tensor<float> zeros = G.sample(1, a, duel::from_vector<std::int64_t>({0}));
+  const duel::Tensor<float> sevens = G.sample(1, b, duel::from_vector<std::int64_t>({7}));
+  CHECK(!duel::allclose(zeros, sevens, 1e-3, 1e-3));
+}
+
+TEST_CASE("cgan_mnist: missing, mis-shaped or out-of-range labels are named") {
+  gan::GanModels m = gan::cgan_mnist(8, 3);
+  duel::Generator rng(1);
+  CHECK_THROWS_WITH_AS(m.generator->sample(2, rng), doctest::Contains("CganMnistGenerator is conditional"), duel::ShapeError);
+  CHECK_THROWS_WITH_AS(m.generator->sample(2, rng, duel::from_vector<std::int64_t>({0, 1, 2})),
+                       doctest::Contains("[3]"), duel::ShapeError);
+  CHECK_THROWS_WITH_AS(m.generator->sample(2, rng, duel::from_vector<std::int64_t>({0, 3})), doctest::Contains("label 3 is not in [0, 3)"),
+                       duel::ValueError);
+  const duel::Var<float> x(duel::zeros<float>({2, 1, 28, 28}));
+  CHECK_THROWS_WITH_AS(m.discriminator->judge(x, {}), doctest::Contains("ProjectionDiscriminator is conditional"), duel::ShapeError);
+  // An unconditional generator refuses labels rather than ignoring them.
+  gan::GanModels plain = gan::mlp_gan(8);
+  CHECK_THROWS_AS(plain.generator->sample(2, rng, duel::from_vector<std::int64_t>({0, 1})), duel::ValueError);
 }

@@ -28,7 +28,7 @@ struct WatchedRun {
   gan::MonitorOptions options;
 
   explicit WatchedRun(const std::filesystem::path& out_dir) : setup(gan::mlp_gan(8)) {
-    options = {.out_dir = out_dir, .total_steps = 6, .sample_every = 2, .grid_rows = 3, .batch_size = 8,
+    options = {.out_dir = out_dir, .total_steps = 6, .sample_every = 2, .grid_columns = 3, .batch_size = 8,
                .config = setup.models.config, .log = &progress};
   }
   Tensor<float> fixed_noise() const {

@@ -224,6 +224,34 @@ TEST_CASE("AdversarialTrainer::fit: runs to max_steps or the end of the epochs, 
   CHECK(epochs_done == std::vector<std::int64_t>{0, 1, 2});
 }
 
+TEST_CASE("AdversarialTrainer: a conditional step draws its fakes for the real batch's labels") {
+  duel::manual_seed(1);
+  GanSetup setup(gan::cgan_mnist(8, 4));
+  auto& G = dynamic_cast<gan::CganMnistGenerator&>(*setup.models.generator);
+  auto& D = dynamic_cast<gan::ProjectionDiscriminator&>(*setup.models.discriminator);
+  const duel::Tensor<float> g_rows = G.label_embedding->weight.value().clone();
+  const duel::Tensor<float> d_rows = D.class_embedding->weight.value().clone();
+  const gan::StepStats s = setup.trainer.step(random_images({4, 1, 28, 28}, 2), duel::from_vector<std::int64_t>({1, 1, 2, 2}));
+  CHECK(std::isfinite(s.d_loss));
+  CHECK(std::isfinite(s.g_loss));
+  // Only the rows of the classes in the batch were used, so only they moved (Adam's first step
+  // moves nothing whose gradient is zero).
+  auto row_changed = [](const duel::Tensor<float>& before, const duel::Tensor<float>& after, duel::index_t r) {
+    const duel::index_t width = before.size(1);
+    for (duel::index_t j = 0; j < width; ++j) {
+      if (before.data()[r * width + j] != after.data()[r * width + j]) return true;
+    }
+    return false;
+  };
+  for (duel::index_t r = 0; r < 4; ++r) {
+    CAPTURE(r);
+    const bool used = r == 1 || r == 2;
+    CHECK(row_changed(g_rows, G.label_embedding->weight.value(), r) == used);
+    CHECK(row_changed(d_rows, D.class_embedding->weight.value(), r) == used);
+  }
+  CHECK_THROWS_AS(setup.trainer.step(random_images({4, 1, 28, 28}, 3)), duel::ShapeError);  // labels are needed
+}
+
 TEST_CASE("AdversarialTrainer learns the 8-Gaussians ring: samples land on at least 6 of the 8 modes") {
   // The classic mode-collapse check: a GAN that has collapsed puts its samples on one or two
   // modes; one that has learnt the distribution spreads them over all eight. Plain non-saturating

@@ -70,6 +70,14 @@ inline std::map<std::string, std::string> checkpoint_config(const StateDict& sta
   return detail::metadata_under(state, "config.");
 }
 
+// The same, read from a file; a file that is not a Duel checkpoint is refused with an IoError
+// naming it, before anyone tries to build a model from an empty config.
+inline std::map<std::string, std::string> checkpoint_config(const std::filesystem::path& path) {
+  const StateDict state = io::load_safetensors(path);
+  detail::check_format(state, path);
+  return checkpoint_config(state);
+}
+
 // Restores networks, optimizers, the trainer's step and noise stream and the default generator.
 // Returns the fixed noise stored with it. A checkpoint of another architecture is refused (a
 // ValueError) with the list of every mismatching name and shape, a damaged or foreign file with an

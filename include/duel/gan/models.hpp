@@ -4,13 +4,15 @@
 #include <map>
 #include <string>
 
+#include "duel/gan/models/cgan_mnist.hpp"
 #include "duel/gan/models/dcgan64.hpp"
 #include "duel/gan/models/dcgan_mnist.hpp"
 #include "duel/gan/models/mlp_gan.hpp"
 
 namespace duel::gan {
 
-// config: model = mlp_gan | dcgan_mnist | dcgan64, latent_dim, and for dcgan64 width and channels.
+// config: model = mlp_gan | dcgan_mnist | dcgan64 | cgan_mnist, latent_dim, for dcgan64 width and
+// channels, for cgan_mnist num_classes.
 inline GanModels make_models(const std::map<std::string, std::string>& config) {
   auto number = [&config](const std::string& key, index_t fallback) {
     auto it = config.find(key);
@@ -22,7 +24,8 @@ inline GanModels make_models(const std::map<std::string, std::string>& config) {
   if (model == "mlp_gan") return mlp_gan(latent);
   if (model == "dcgan_mnist") return dcgan_mnist(latent);
   if (model == "dcgan64") return dcgan64({latent, number("width", 64), number("channels", 3)});
-  throw ValueError("unknown model '" + model + "' (expected mlp_gan, dcgan_mnist or dcgan64)");
+  if (model == "cgan_mnist") return cgan_mnist(latent, number("num_classes", 10));
+  throw ValueError("unknown model '" + model + "' (expected mlp_gan, dcgan_mnist, dcgan64 or cgan_mnist)");
 }
 
 }  // namespace duel::gan

@@ -3,7 +3,8 @@
 //   out/train.csv            one row per step: losses, mean D(x) and D(G(z)), penalty, seconds
 //   out/losses.svg           the loss curves; out/scores.svg the critic's mean scores
 //   out/samples/step_N.png   the generator's pictures of one fixed batch of noise, every N steps,
-//   out/samples.png          so the grids show the same "people" growing up; the latest one here
+//   out/samples.png          so the grids show the same "people" growing up; the latest one here.
+//                            A conditional generator draws class r in row r.
 //   out/checkpoint.safetensors  everything needed to resume (see checkpoint.hpp)
 // and a progress bar with the losses, images/s and the time left.
 #pragma once
@@ -28,7 +29,7 @@ struct MonitorOptions {
   std::filesystem::path out_dir = "out";
   std::int64_t total_steps = 1;
   std::int64_t sample_every = 500;      // grid, plots and checkpoint every this many steps (and at the end)
-  index_t grid_rows = 8;                // the fixed noise holds grid_rows^2 samples
+  index_t grid_columns = 8;             // samples per row of the grid
   index_t batch_size = 64;              // for images per second
   std::map<std::string, std::string> config = {};  // the model config stored in checkpoints
   std::ostream* log = &std::cerr;
@@ -80,12 +81,12 @@ class TrainingMonitor {
     Tensor<float> images;
     {
       NoGradGuard no_grad;
-      images = G(Var<float>(fixed_noise_)).value();
+      images = G.generate(Var<float>(fixed_noise_), grid_labels()).value();
     }
     G.train(was_training);
     char name[32];
     std::snprintf(name, sizeof name, "step_%06lld.png", static_cast<long long>(step));
-    const io::ImageGridOptions grid{.nrow = o_.grid_rows};
+    const io::ImageGridOptions grid{.nrow = o_.grid_columns};
     io::save_image_grid(o_.out_dir / "samples" / name, images, grid);
     io::save_image_grid(o_.out_dir / "samples.png", images, grid);
     save_plots();
@@ -106,6 +107,14 @@ class TrainingMonitor {
         .add("D(x)", col[0], col[4])
         .add("D(G(z))", col[0], col[5])
         .save(o_.out_dir / "scores.svg");
+  }
+
+  // For a conditional generator, sample i of the fixed noise is drawn as class i / columns.
+  Tensor<std::int64_t> grid_labels() const {
+    if (trainer_.generator().num_classes() == 0) return {};
+    Tensor<std::int64_t> labels = Tensor<std::int64_t>::empty({fixed_noise_.size(0)});
+    for (index_t i = 0; i < labels.numel(); ++i) labels.data()[i] = std::min(i / o_.grid_columns, trainer_.generator().num_classes() - 1);
+    return labels;
   }
 
   // The numeric rows of train.csv (the header skipped).

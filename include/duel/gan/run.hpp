@@ -51,8 +51,9 @@ struct RunOptions {
 inline void run_training(AdversarialTrainer& trainer, const data::DataLoader& loader,
                          const std::map<std::string, std::string>& config, const RunOptions& run) {
   duel::Generator noise_rng(run.seed + 1);
-  const index_t rows = 8;
-  Tensor<float> fixed_noise = trainer.generator().sample_latent(rows * rows, noise_rng);
+  // 8 x 8 samples, or for a conditional generator one row of 10 per class
+  const index_t classes = trainer.generator().num_classes(), columns = classes > 0 ? 10 : 8;
+  Tensor<float> fixed_noise = trainer.generator().sample_latent(columns * (classes > 0 ? classes : 8), noise_rng);
   if (!run.resume.empty()) {
     fixed_noise = load_checkpoint(run.resume, trainer);
     std::cerr << "resumed from " << run.resume.string() << " at step " << trainer.steps_done() << '\n';
@@ -64,7 +65,7 @@ inline void run_training(AdversarialTrainer& trainer, const data::DataLoader& lo
                                  total, " (raise --epochs or --max-steps)"));
   }
   TrainingMonitor monitor(trainer,
-                          {.out_dir = run.out, .total_steps = total, .sample_every = run.sample_every, .grid_rows = rows,
+                          {.out_dir = run.out, .total_steps = total, .sample_every = run.sample_every, .grid_columns = columns,
                            .batch_size = loader.options().batch_size, .config = config},
                           fixed_noise);
   trainer.fit(loader, run.epochs, total, [&monitor](const StepStats& s) { monitor.on_step(s); });

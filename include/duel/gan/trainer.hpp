@@ -52,8 +52,9 @@ class AdversarialTrainer {
     if (options.n_critic < 1) throw ValueError(duel::detail::cat("AdversarialTrainer: n_critic must be >= 1, got ", options.n_critic));
   }
 
-  // One round on a batch of real images in [-1, 1].
-  StepStats step(const Tensor<float>& real_images) {
+  // One round on a batch of real images in [-1, 1] (and their labels, for a conditional GAN: the
+  // fakes are then drawn for the same labels, so both sides see the same mix of classes).
+  StepStats step(const Tensor<float>& real_images, const Tensor<std::int64_t>& labels = {}) {
     const Var<float> real(real_images);
     const index_t n = real_images.size(0);
     const bool g_turn = (steps_ + 1) % options_.n_critic == 0;
@@ -63,12 +64,12 @@ class AdversarialTrainer {
     Var<float> fake;
     {
       GradModeGuard record_g(g_turn);  // G's graph is only needed when G trains this round
-      fake = G_(Var<float>(G_.sample_latent(n, noise_)));
+      fake = G_.generate(Var<float>(G_.sample_latent(n, noise_)), labels);
     }
     opt_d_.zero_grad();
-    const Var<float> real_score = D_(real), fake_score = D_(fake.detach());
+    const Var<float> real_score = D_.judge(real, labels), fake_score = D_.judge(fake.detach(), labels);
     Var<float> d_loss = discriminator_loss(options_.loss, real_score, fake_score, options_.label_smoothing);
-    const Critic critic = [this](const Var<float>& x) { return D_(x); };
+    const Critic critic = [this, &labels](const Var<float>& x) { return D_.judge(x, labels); };
     if (options_.r1_gamma > 0) {
       Var<float> p = r1_penalty(critic, real_images) * (options_.r1_gamma / 2);
       stats.penalty += p.item();
@@ -89,7 +90,7 @@ class AdversarialTrainer {
     if (g_turn) {
       set_requires_grad(D_, false);
       opt_g_.zero_grad();
-      Var<float> g_loss = generator_loss(options_.loss, D_(fake));
+      Var<float> g_loss = generator_loss(options_.loss, D_.judge(fake, labels));
       g_loss.backward();
       opt_g_.step();
       set_requires_grad(D_, true);
@@ -110,7 +111,8 @@ class AdversarialTrainer {
     const std::int64_t last = std::min<std::int64_t>(max_steps > 0 ? max_steps : INT64_MAX, epochs * per_epoch);
     while (steps_ < last) {
       const std::int64_t epoch = steps_ / per_epoch;
-      StepStats s = step(loader.batch(epoch, steps_ % per_epoch).images);
+      const data::Batch batch = loader.batch(epoch, steps_ % per_epoch);
+      StepStats s = step(batch.images, G_.num_classes() > 0 ? batch.labels : Tensor<std::int64_t>());
       s.epoch = epoch;
       if (on_step) on_step(s);
       if (on_epoch && steps_ % per_epoch == 0) on_epoch(epoch);

@@ -39,6 +39,14 @@ inline std::uint8_t to_byte(float value, float low, float high) {
 
 }  // namespace detail
 
+// Every value mapped to a byte: value_range's low to 0, high to 255, rounded; e.g. generated images
+// in [-1, 1] back to pixels, the inverse of the data loader's x / 127.5 - 1.
+inline Tensor<std::uint8_t> to_bytes(const Tensor<float>& values, std::pair<float, float> value_range = {-1.0f, 1.0f}) {
+  Tensor<std::uint8_t> out = Tensor<std::uint8_t>::empty(values.shape());
+  for (index_t i = 0; i < values.numel(); ++i) out.data()[i] = detail::to_byte(values.data()[i], value_range.first, value_range.second);
+  return out;
+}
+
 // The grid as an image [H, W, C] of bytes.
 inline Tensor<std::uint8_t> make_image_grid(const Tensor<float>& images, const ImageGridOptions& options = {}) {
   const Shape& s = images.shape();
