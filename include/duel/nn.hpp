@@ -1,5 +1,5 @@
 // Layers and networks: Module, Sequential, Linear, Conv2d, ConvTranspose2d, normalisation,
-// Embedding, activations, reshaping layers, initialisation.
+// Embedding, activations, max pooling, reshaping layers, initialisation.
 #pragma once
 
 #include "duel/nn/activation.hpp"
@@ -9,6 +9,7 @@
 #include "duel/nn/linear.hpp"
 #include "duel/nn/module.hpp"
 #include "duel/nn/normalization.hpp"
+#include "duel/nn/pool.hpp"
 #include "duel/nn/reshape.hpp"
 #include "duel/nn/sequential.hpp"
 #include "duel/nn/state_dict.hpp"
