@@ -39,7 +39,7 @@ void set_le32(Bytes& b, std::size_t at, std::uint32_t v) {
   for (int i = 0; i < 4; ++i) b[at + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (8 * i));
 }
 
-std::string error_of(const Bytes& gz, std::size_t max_output = 1 << 20) {
+std::string gunzip_error(const Bytes& gz, std::size_t max_output = 1 << 20) {
   return duel::test::error_of([&] { gunzip(gz, max_output, "test.gz"); });
 }
 
@@ -89,7 +89,7 @@ TEST_CASE("gunzip skips FEXTRA, FNAME and FCOMMENT and checks FHCRC") {
   CHECK(gunzip(gz, data.size()) == data);
 
   gz[hcrc_at] ^= 1;
-  CHECK(error_of(gz) == "test.gz at byte " + std::to_string(hcrc_at) + ": header CRC mismatch: stored " +
+  CHECK(gunzip_error(gz) == "test.gz at byte " + std::to_string(hcrc_at) + ": header CRC mismatch: stored " +
                             duel::data::detail::hex(hcrc ^ 1, 4) + ", computed " + duel::data::detail::hex(hcrc, 4));
 }
 
@@ -98,41 +98,41 @@ TEST_CASE("gunzip names the problem and its byte offset") {
   const Bytes good = gzip(data);
   const std::size_t trailer = good.size() - 8;
 
-  CHECK(error_of(Bytes(good.begin(), good.begin() + 17)) ==
+  CHECK(gunzip_error(Bytes(good.begin(), good.begin() + 17)) ==
         "test.gz at byte 17: truncated gzip: a header and trailer need 18 bytes, found 17");
 
   Bytes bad = good;
   bad[1] = 0x8c;
-  CHECK(error_of(bad) == "test.gz at byte 0: not gzip: magic is 0x1f 0x8c, expected 0x1f 0x8b");
+  CHECK(gunzip_error(bad) == "test.gz at byte 0: not gzip: magic is 0x1f 0x8c, expected 0x1f 0x8b");
 
   bad = good;
   bad[2] = 9;
-  CHECK(error_of(bad) == "test.gz at byte 2: compression method 9 is not 8 (deflate)");
+  CHECK(gunzip_error(bad) == "test.gz at byte 2: compression method 9 is not 8 (deflate)");
 
   bad = good;
   bad[3] = 0x20;
-  CHECK(error_of(bad) == "test.gz at byte 3: reserved flag bits are set in 0x20");
+  CHECK(gunzip_error(bad) == "test.gz at byte 3: reserved flag bits are set in 0x20");
 
   bad = good;
   bad[3] = 8;  // FNAME, but no zero byte before the trailer
   std::fill(bad.begin() + 10, bad.end(), std::uint8_t{'x'});
-  CHECK(error_of(bad) == "test.gz at byte 10: FNAME has no terminating zero before the trailer");
+  CHECK(gunzip_error(bad) == "test.gz at byte 10: FNAME has no terminating zero before the trailer");
 
   bad = good;
   bad[trailer] ^= 0xFF;
-  CHECK(error_of(bad).starts_with("test.gz at byte " + std::to_string(trailer) + ": CRC-32 mismatch: trailer says 0x"));
+  CHECK(gunzip_error(bad).starts_with("test.gz at byte " + std::to_string(trailer) + ": CRC-32 mismatch: trailer says 0x"));
 
   bad = good;
   set_le32(bad, trailer + 4, static_cast<std::uint32_t>(data.size() + 1));
-  CHECK(error_of(bad) == "test.gz at byte " + std::to_string(trailer + 4) + ": ISIZE says 2001 bytes, the deflate " +
+  CHECK(gunzip_error(bad) == "test.gz at byte " + std::to_string(trailer + 4) + ": ISIZE says 2001 bytes, the deflate " +
                              "data at byte 10 inflates to 2000 (truncated file?)");
 
   bad = good;
   set_le32(bad, trailer + 4, static_cast<std::uint32_t>(data.size() - 1));
-  CHECK(error_of(bad) ==
+  CHECK(gunzip_error(bad) ==
         "test.gz at byte 10: the deflate data is corrupt, truncated, or inflates to more than ISIZE = 1999 bytes");
 
-  CHECK(error_of(good, 1999) ==
+  CHECK(gunzip_error(good, 1999) ==
         "test.gz at byte " + std::to_string(trailer + 4) + ": ISIZE claims 2000 bytes, more than the limit of 1999");
 }
 
@@ -140,7 +140,7 @@ TEST_CASE("a huge ISIZE in a tiny file is an error, not an allocation") {
   Bytes gz = gzip(bytes_of("tiny"));
   set_le32(gz, gz.size() - 4, 0xFFFFFFF0u);
   std::string body = std::to_string(gz.size() - 18);
-  CHECK(error_of(gz, std::size_t{1} << 40) == "test.gz at byte " + std::to_string(gz.size() - 4) +
+  CHECK(gunzip_error(gz, std::size_t{1} << 40) == "test.gz at byte " + std::to_string(gz.size() - 4) +
                                                   ": ISIZE claims 4294967280 bytes, but " + body +
                                                   " bytes of deflate data inflate to at most " +
                                                   std::to_string(1032 * (gz.size() - 17)) + " (truncated file?)");
@@ -170,5 +170,5 @@ TEST_CASE("truncated or corrupted deflate data is an error, never a crash") {
   // A reserved block type (BTYPE = 3) is rejected by the decoder.
   Bytes bad = good;
   bad[10] = 0x07;
-  CHECK(error_of(bad).starts_with("test.gz at byte 10: the deflate data is corrupt, truncated, or inflates"));
+  CHECK(gunzip_error(bad).starts_with("test.gz at byte 10: the deflate data is corrupt, truncated, or inflates"));
 }

@@ -43,6 +43,17 @@ TEST_CASE("Conv2d and ConvTranspose2d: repr in PyTorch's format, shapes and para
   CHECK(up(Var<float>(duel::zeros<float>({1, 2, 5, 5}))).shape() == duel::Shape{1, 3, 6, 6});
 }
 
+// Default options passed as {} by value: the pattern GCC 12.2 miscompiled with -march=native on
+// AVX-512 (padding 1 instead of 0), which made the DCGAN critic's last layer the wrong size.
+TEST_CASE("Conv2d and ConvTranspose2d: options given as {} are the defaults, stride 1, padding 0, dilation 1") {
+  nn::Conv2d last(512, 1, 4, {}, false);
+  CHECK(last.repr() == "Conv2d(512, 1, kernel_size=(4, 4), stride=(1, 1), bias=False)");
+  CHECK(last(Var<float>(duel::zeros<float>({1, 512, 4, 4}))).shape() == duel::Shape{1, 1, 1, 1});
+  nn::ConvTranspose2d first(100, 512, 4, {}, false);
+  CHECK(first.repr() == "ConvTranspose2d(100, 512, kernel_size=(4, 4), stride=(1, 1), bias=False)");
+  CHECK(first(Var<float>(duel::zeros<float>({1, 100, 1, 1}))).shape() == duel::Shape{1, 512, 4, 4});
+}
+
 // PyTorch's fan_in is weight.size(1) * kh * kw: in * kh * kw for Conv2d, out * kh * kw for
 // ConvTranspose2d (whose weight is [in, out, kh, kw]).
 TEST_CASE("Conv2d and ConvTranspose2d: default init is U(-1/sqrt(fan_in), 1/sqrt(fan_in))") {

@@ -13,7 +13,7 @@
 
 #include <array>
 #include <cmath>
-#include <type_traits>
+#include <vector>
 
 #include "duel/autograd/grad.hpp"
 #include "duel/ops/math.hpp"
@@ -55,21 +55,55 @@ Var<T> batch_norm_composite(const Var<T>& x, const Var<T>& weight, const Var<T>&
   return xhat;
 }
 
-// Calls fn(c, offset) for the offset of each of channel c's N rows of L values, channels in parallel.
+// The fused kernels see x [N, C, *] as a column-major matrix of C * L rows, one per (channel,
+// position), and N columns, one per sample: each sample is one contiguous column. Sums over the
+// batch are then additions of whole columns, vectorised whatever L is (a BatchNorm1d has L = 1,
+// where walking channel by channel would touch one float at a time), and rows split across
+// threads without changing any sum.
+template <class T>
+using BatchColumns = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic>>;
+template <class T>
+using RowValues = Eigen::Array<T, Eigen::Dynamic, 1>;
+
+// Calls fn(r, len) on disjoint blocks of rows, in parallel when there are many.
 template <class Fn>
-void for_channel_rows(const ChannelLayout& lay, Fn fn) {
-  parallel_for(0, lay.C, 1, [&](index_t lo, index_t hi) {
-    for (index_t c = lo; c < hi; ++c) {
-      for (index_t n = 0; n < lay.N; ++n) fn(c, (n * lay.C + c) * lay.L);
-    }
-  });
+void for_row_blocks(const ChannelLayout& lay, Fn fn) {
+  parallel_for(0, lay.C * lay.L, 4096, [&](index_t lo, index_t hi) { fn(lo, hi - lo); });
 }
 
-// The L values at data + offset as an Eigen array.
+// sum over samples n of term(n, r, len), the values of rows [r, r + len) for sample n.
+template <class T, class Term>
+RowValues<T> sum_over_batch(const ChannelLayout& lay, Term term) {
+  RowValues<T> total = RowValues<T>::Zero(lay.C * lay.L);
+  for_row_blocks(lay, [&](index_t r, index_t len) {
+    for (index_t n = 0; n < lay.N; ++n) total.segment(r, len) += term(n, r, len);
+  });
+  return total;
+}
+
+// Per-channel totals (in double) of per-row values: the L rows of each channel added up.
 template <class T>
-auto row_at(T* data, index_t offset, index_t L) {
-  return Eigen::Map<std::conditional_t<std::is_const_v<T>, const Eigen::Array<std::remove_const_t<T>, Eigen::Dynamic, 1>,
-                                       Eigen::Array<T, Eigen::Dynamic, 1>>>(data + offset, L);
+std::vector<double> channel_totals(const ChannelLayout& lay, const RowValues<T>& rows) {
+  std::vector<double> totals(static_cast<std::size_t>(lay.C));
+  for (index_t c = 0; c < lay.C; ++c) totals[static_cast<std::size_t>(c)] = rows.segment(c * lay.L, lay.L).template cast<double>().sum();
+  return totals;
+}
+
+// A per-channel value repeated on each of the channel's L rows.
+template <class T, class PerChannel>
+RowValues<T> per_row(const ChannelLayout& lay, PerChannel value) {
+  RowValues<T> rows(lay.C * lay.L);
+  for (index_t c = 0; c < lay.C; ++c) rows.segment(c * lay.L, lay.L).setConstant(static_cast<T>(value(c)));
+  return rows;
+}
+
+// out[:, r..] = f(n, r, len) for every sample, in parallel over row blocks.
+template <class T, class Fn>
+void write_columns(const ChannelLayout& lay, T* out, Fn f) {
+  Eigen::Map<Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic>> y(out, lay.C * lay.L, lay.N);
+  for_row_blocks(lay, [&](index_t r, index_t len) {
+    for (index_t n = 0; n < lay.N; ++n) y.col(n).segment(r, len) = f(n, r, len);
+  });
 }
 
 }  // namespace detail
@@ -102,16 +136,17 @@ Var<T> batch_norm(const Var<T>& x, Tensor<T> running_mean, Tensor<T> running_var
   const index_t M = lay.count();
   if (M < 2) throw ValueError(detail::cat("batch_norm: expected more than 1 value per channel when training, got input ", x.shape()));
 
+  const detail::BatchColumns<T> X(x.value().data(), lay.C * lay.L, lay.N);
+  const std::vector<double> sums = detail::channel_totals(lay, detail::sum_over_batch<T>(lay, [&](index_t n, index_t r, index_t len) {
+    return X.col(n).segment(r, len);
+  }));
   Tensor<T> mean_c = Tensor<T>::empty({lay.C}), invstd_c = Tensor<T>::empty({lay.C});
-  const T* px = x.value().data();
-  std::vector<double> sums(static_cast<std::size_t>(lay.C), 0.0), squares(static_cast<std::size_t>(lay.C), 0.0);
-  detail::for_channel_rows(lay, [&](index_t c, index_t off) {
-    sums[static_cast<std::size_t>(c)] += detail::row_at(px, off, lay.L).sum();
-  });
   for (index_t c = 0; c < lay.C; ++c) mean_c.data()[c] = static_cast<T>(sums[static_cast<std::size_t>(c)] / static_cast<double>(M));
-  detail::for_channel_rows(lay, [&](index_t c, index_t off) {  // two passes: accurate variance
-    squares[static_cast<std::size_t>(c)] += (detail::row_at(px, off, lay.L) - mean_c.data()[c]).square().sum();
-  });
+  const detail::RowValues<T> mean_r = detail::per_row<T>(lay, [&](index_t c) { return mean_c.data()[c]; });
+  const std::vector<double> squares =  // a second pass over the centred values: an accurate variance
+      detail::channel_totals(lay, detail::sum_over_batch<T>(lay, [&](index_t n, index_t r, index_t len) {
+        return (X.col(n).segment(r, len) - mean_r.segment(r, len)).square();
+      }));
   for (index_t c = 0; c < lay.C; ++c) {
     const double var = squares[static_cast<std::size_t>(c)] / static_cast<double>(M);
     invstd_c.data()[c] = static_cast<T>(1.0 / std::sqrt(var + eps));
@@ -122,15 +157,20 @@ Var<T> batch_norm(const Var<T>& x, Tensor<T> running_mean, Tensor<T> running_var
     }
   }
 
+  // y = x * scale + shift with scale = gamma * invstd and shift = beta - mean * scale.
+  const detail::RowValues<T> scale = detail::per_row<T>(lay, [&](index_t c) {
+    return invstd_c.data()[c] * (weight.defined() ? weight.value().data()[c] : T(1));
+  });
+  const detail::RowValues<T> shift = detail::per_row<T>(lay, [&](index_t c) {
+    return (bias.defined() ? bias.value().data()[c] : T(0)) - mean_c.data()[c] * scale(c * lay.L);
+  });
   Tensor<T> y = Tensor<T>::empty(x.shape());
-  detail::for_channel_rows(lay, [&](index_t c, index_t off) {
-    const T scale = invstd_c.data()[c] * (weight.defined() ? weight.value().data()[c] : T(1));
-    const T shift = (bias.defined() ? bias.value().data()[c] : T(0)) - mean_c.data()[c] * scale;
-    detail::row_at(y.data(), off, lay.L) = detail::row_at(px, off, lay.L) * scale + shift;
+  detail::write_columns(lay, y.data(), [&](index_t n, index_t r, index_t len) {
+    return X.col(n).segment(r, len) * scale.segment(r, len) + shift.segment(r, len);
   });
 
   return record<T>("batch_norm", std::move(y), {x, weight, bias},
-                   [x, weight, bias, mean_c, invstd_c, eps, lay](const BackwardContext<T>& ctx) -> GradList<T> {
+                   [x, weight, bias, mean_r, invstd_c, eps, lay](const BackwardContext<T>& ctx) -> GradList<T> {
     if (GradMode::is_enabled()) {  // create_graph: differentiate the op-by-op definition
       std::vector<Var<T>> wrt;
       const std::array<const Var<T>*, 3> inputs{&x, &weight, &bias};
@@ -145,26 +185,32 @@ Var<T> batch_norm(const Var<T>& x, Tensor<T> running_mean, Tensor<T> running_var
       }
       return out;
     }
-    const index_t count = lay.count();
-    const T* g = ctx.grad.value().data();
-    const T* xv = x.value().data();
-    std::vector<double> sum_g(static_cast<std::size_t>(lay.C), 0.0), sum_gx(static_cast<std::size_t>(lay.C), 0.0);
-    detail::for_channel_rows(lay, [&](index_t c, index_t off) {
-      const auto gr = detail::row_at(g, off, lay.L);
-      sum_g[static_cast<std::size_t>(c)] += gr.sum();
-      sum_gx[static_cast<std::size_t>(c)] += (gr * (detail::row_at(xv, off, lay.L) - mean_c.data()[c])).sum() * invstd_c.data()[c];
-    });
+    // With xhat = (x - mean) invstd: sum_g = sum(g), sum_gx = sum(g xhat) per channel, and
+    // dx = gamma invstd (g - sum_g / M - xhat sum_gx / M).
+    const double count = static_cast<double>(lay.count());
+    const detail::BatchColumns<T> input(x.value().data(), lay.C * lay.L, lay.N), G(ctx.grad.value().data(), lay.C * lay.L, lay.N);
+    const std::vector<double> sum_g = detail::channel_totals(lay, detail::sum_over_batch<T>(lay, [&](index_t n, index_t r, index_t len) {
+      return G.col(n).segment(r, len);
+    }));
+    std::vector<double> sum_gx = detail::channel_totals(lay, detail::sum_over_batch<T>(lay, [&](index_t n, index_t r, index_t len) {
+      return G.col(n).segment(r, len) * (input.col(n).segment(r, len) - mean_r.segment(r, len));
+    }));
+    for (index_t c = 0; c < lay.C; ++c) sum_gx[static_cast<std::size_t>(c)] *= static_cast<double>(invstd_c.data()[c]);
     GradList<T> out(3);
     if (ctx.needs_grad(0)) {
+      auto channel = [](index_t c) { return static_cast<std::size_t>(c); };
+      const detail::RowValues<T> mean_g = detail::per_row<T>(lay, [&](index_t c) { return sum_g[channel(c)] / count; });
+      const detail::RowValues<T> xhat_coef = detail::per_row<T>(lay, [&](index_t c) {  // invstd * sum_gx / M, applied to x - mean
+        return static_cast<double>(invstd_c.data()[c]) * sum_gx[channel(c)] / count;
+      });
+      const detail::RowValues<T> gain = detail::per_row<T>(lay, [&](index_t c) {
+        return invstd_c.data()[c] * (weight.defined() ? weight.value().data()[c] : T(1));
+      });
       Tensor<T> dx = Tensor<T>::empty(x.shape());
-      detail::for_channel_rows(lay, [&](index_t c, index_t off) {
-        const auto u = static_cast<std::size_t>(c);
-        const T inv = invstd_c.data()[c], gamma = weight.defined() ? weight.value().data()[c] : T(1);
-        const T mean_g = static_cast<T>(sum_g[u] / static_cast<double>(count));
-        const T mean_gx = static_cast<T>(sum_gx[u] / static_cast<double>(count));
-        detail::row_at(dx.data(), off, lay.L) =
-            (detail::row_at(g, off, lay.L) - mean_g - (detail::row_at(xv, off, lay.L) - mean_c.data()[c]) * (inv * mean_gx)) *
-            (gamma * inv);
+      detail::write_columns(lay, dx.data(), [&](index_t n, index_t r, index_t len) {
+        return (G.col(n).segment(r, len) - mean_g.segment(r, len) -
+                (input.col(n).segment(r, len) - mean_r.segment(r, len)) * xhat_coef.segment(r, len)) *
+               gain.segment(r, len);
       });
       out[0] = Var<T>(std::move(dx));
     }

@@ -157,7 +157,8 @@ class Tensor {
   MatrixMap as_matrix() { return as_matrix(rows_of_trailing(), shape_.back()); }
   ConstMatrixMap as_matrix() const { return as_matrix(rows_of_trailing(), shape_.back()); }
 
-  // Converts every element to another number type.
+  // Converts every element to another number type, as static_cast does: each value must fit in U
+  // (a float outside an integer type's range is undefined behaviour in C++; clamp first).
   template <class U>
   Tensor<U> to() const {
     Tensor<U> t = Tensor<U>::empty(shape_);
