@@ -34,11 +34,12 @@ class ArgParser {
  public:
   ArgParser(std::string program, std::string description) : program_(std::move(program)), description_(std::move(description)) {}
 
-  // An option taking a value; the variable's current value is the default shown in --help.
+  // An option taking a value; the variable's current value is the default shown in --help,
+  // unless the help text states its own "(default: ...)".
   // Numbers may carry a least allowed value.
   template <class T>
   ArgParser& option(std::string name, T& target, std::string metavar, std::string help, std::optional<double> min = {}) {
-    std::string shown = default_text(target);
+    std::string shown = help.find("(default:") == std::string::npos ? default_text(target) : "";
     add({std::move(name), std::move(metavar), std::move(help), shown, [&target, min](const std::string& flag, const std::string& v) {
       parse_value(flag, v, target);
       if constexpr (std::is_arithmetic_v<T>) {
@@ -64,13 +65,15 @@ class ArgParser {
         std::cout << usage();
         return false;
       }
-      if (auto eq = arg.find('='); eq != std::string::npos) {
+      const auto eq = arg.find('=');  // --flag=value, or --flag value
+      if (eq != std::string::npos) {
         value = arg.substr(eq + 1);
         arg = arg.substr(0, eq);
       }
       const Option* opt = find(arg);
       if (!opt) throw UsageError(duel::detail::cat("unknown option '", arg, "' (see --help)"));
-      if (!opt->metavar.empty() && value.empty()) {
+      if (opt->metavar.empty() && eq != std::string::npos) throw UsageError(duel::detail::cat(arg, " takes no value"));
+      if (!opt->metavar.empty() && eq == std::string::npos) {
         if (i + 1 >= argc) throw UsageError(duel::detail::cat(arg, " needs a value (", opt->metavar, ")"));
         value = argv[++i];
       }
