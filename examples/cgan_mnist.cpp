@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
     optim::Adam d_optimizer(models.discriminator->parameters(), run.lr, {.beta1 = 0.5});
 
     // The trainer sees that the players are conditional and hands them each batch's labels.
-    gan::AdversarialTrainer trainer(*models.generator, *models.discriminator, g_optimizer, d_optimizer, {.seed = run.seed});
+    gan::AdversarialTrainer trainer(*models.generator, *models.discriminator, g_optimizer, d_optimizer, run.trainer_options());
     gan::run_training(trainer, loader, models.config, run);
 
     // One latent walk per digit: row r keeps class r while the noise moves.

@@ -5,7 +5,7 @@
 // few hundred steps the generator draws the same 64 noise vectors into out/dcgan_mnist/samples.png:
 // grey noise at first, then blobs, then strokes, then digits.
 //
-//   ./build/examples/dcgan_mnist                  # about 10 minutes on 2 cores
+//   ./build/examples/dcgan_mnist                  # 5 to 10 minutes on 2 cores
 //   ./build/examples/dcgan_mnist --epochs 2       # a quick look
 //   ./build/examples/dcgan_mnist --resume out/dcgan_mnist/checkpoint.safetensors --epochs 60
 #include <duel/duel.hpp>
@@ -32,8 +32,9 @@ int main(int argc, char** argv) {
     optim::Adam g_optimizer(models.generator->parameters(), run.lr, {.beta1 = 0.5});
     optim::Adam d_optimizer(models.discriminator->parameters(), run.lr, {.beta1 = 0.5});
 
-    // The duel: non-saturating BCE losses, one critic step per generator step.
-    gan::AdversarialTrainer trainer(*models.generator, *models.discriminator, g_optimizer, d_optimizer, {.seed = run.seed});
+    // The duel: non-saturating BCE losses, one critic step per generator step, and a running
+    // average of G's weights (--ema) that the pictures are drawn from.
+    gan::AdversarialTrainer trainer(*models.generator, *models.discriminator, g_optimizer, d_optimizer, run.trainer_options());
     gan::run_training(trainer, loader, models.config, run);
     return 0;
   });

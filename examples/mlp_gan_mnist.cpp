@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
     optim::Adam g_optimizer(models.generator->parameters(), run.lr, {.beta1 = 0.5});
     optim::Adam d_optimizer(models.discriminator->parameters(), run.lr, {.beta1 = 0.5});
 
-    gan::AdversarialTrainer trainer(*models.generator, *models.discriminator, g_optimizer, d_optimizer, {.seed = run.seed});
+    gan::AdversarialTrainer trainer(*models.generator, *models.discriminator, g_optimizer, d_optimizer, run.trainer_options());
     gan::run_training(trainer, loader, models.config, run);
     return 0;
   });

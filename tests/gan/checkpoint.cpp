@@ -23,10 +23,11 @@ namespace gan = duel::gan;
 
 namespace {
 
-// DCGAN-MNIST with the initial weights and noise stream that init_seed and noise_seed give.
+// DCGAN-MNIST with the initial weights and noise stream that init_seed and noise_seed give, keeping
+// an average of G's weights.
 GanSetup dcgan(std::uint64_t init_seed, std::uint64_t noise_seed) {
   duel::manual_seed(init_seed);
-  return GanSetup(gan::dcgan_mnist(), {.seed = noise_seed});
+  return GanSetup(gan::dcgan_mnist(), {.ema_decay = 0.99, .seed = noise_seed});
 }
 
 // mlp_gan with a latent of 8, the initial weights init_seed gives.
@@ -106,6 +107,7 @@ TEST_CASE("checkpoint: 3 steps, save, load into fresh networks, 3 more steps is 
   resumed.trainer.fit(loader, 1, 6, [&](const gan::StepStats& s) { resumed_stats.push_back(s); });
 
   check_identical(training_state(resumed.trainer), expected);
+  CHECK(expected.contains("G_ema.main.0.weight"));
   REQUIRE(resumed_stats.size() == 3);
   for (std::size_t i = 0; i < 3; ++i) {
     const gan::StepStats &a = straight_stats[i + 3], &b = resumed_stats[i];
@@ -246,4 +248,27 @@ TEST_CASE_FIXTURE(SavedMlpGan, "load_generator: only the generator's weights, fo
   const StateDict before = other.generator->state_dict();
   CHECK_THROWS_WITH_AS(gan::load_generator(path, *other.generator), doctest::Contains("main.0.weight"), duel::ValueError);
   check_identical(other.generator->state_dict(), before);
+}
+
+TEST_CASE("load_generator: the average of G's weights when the run kept one, G's own weights when asked") {
+  const TempDir dir;
+  duel::manual_seed(3);
+  GanSetup setup(gan::mlp_gan(8), {.ema_decay = 0.9});
+  setup.trainer.step(duel::test::random_images({4, 1, 28, 28}, 1));
+  gan::save_checkpoint(dir / "c.safetensors", setup.trainer, setup.models.config, Tensor<float>());
+
+  gan::GanModels fresh = gan::mlp_gan(8);
+  gan::load_generator(dir / "c.safetensors", *fresh.generator);
+  check_identical(fresh.generator->state_dict(), setup.trainer.ema()->average());
+  gan::load_generator(dir / "c.safetensors", *fresh.generator, /*average=*/false);
+  check_identical(fresh.generator->state_dict(), setup.models.generator->state_dict());
+}
+
+TEST_CASE_FIXTURE(SavedMlpGan, "load_checkpoint: a trainer keeping an average refuses a checkpoint without one, changing nothing") {
+  duel::manual_seed(1);
+  GanSetup averaging(gan::mlp_gan(8), {.ema_decay = 0.9});
+  const StateDict before = training_state(averaging.trainer);
+  CHECK_THROWS_WITH_AS(gan::load_checkpoint(path, averaging.trainer), doctest::Contains("G_ema: ModelEma: the state holds no averaged weights"),
+                       duel::ValueError);
+  check_identical(training_state(averaging.trainer), before);
 }

@@ -57,13 +57,15 @@ inline std::vector<std::string> read_lines(const std::filesystem::path& path) {
 }
 
 // Everything that decides how training goes on: both networks (parameters and buffers), both
-// optimizers, the trainer's step and noise stream, and the default generator.
+// optimizers, the average of G's weights if kept, the trainer's step and noise stream, and the
+// default generator.
 inline StateDict training_state(gan::AdversarialTrainer& trainer) {
   StateDict s;
   s.merge("G", trainer.generator().state_dict());
   s.merge("D", trainer.discriminator().state_dict());
   s.merge("opt_G", trainer.generator_optimizer().state_dict());
   s.merge("opt_D", trainer.discriminator_optimizer().state_dict());
+  if (trainer.ema()) s.merge("G_ema", trainer.ema()->state_dict());
   for (const auto& [key, value] : trainer.state()) s.metadata["trainer." + key] = value;
   const Generator::State rng = default_generator().state();
   s.metadata["default_rng"] = detail::cat(rng.seed, "/", rng.offset);

@@ -157,6 +157,27 @@ TEST_CASE("AdversarialTrainer: with n_critic = 2 the generator trains every seco
   CHECK(third.g_loss == second.g_loss);
 }
 
+TEST_CASE("AdversarialTrainer: with ema_decay the average of G's weights follows each generator step") {
+  duel::manual_seed(1);
+  GanSetup plain(gan::mlp_gan(16), {.n_critic = 2});
+  CHECK(plain.trainer.ema() == nullptr);
+
+  duel::manual_seed(1);
+  GanSetup setup(gan::mlp_gan(16), {.n_critic = 2, .ema_decay = 0.999});
+  REQUIRE(setup.trainer.ema() != nullptr);
+  const Tensor<float> real = random_images({8, 1, 28, 28}, 2);
+  const Tensor<float> initial = setup.trainer.ema()->average().at("main.0.weight").clone();
+  setup.trainer.step(real);  // a critic step only: the average stays
+  CHECK(setup.trainer.ema()->updates() == 0);
+  setup.trainer.step(real);
+  CHECK(setup.trainer.ema()->updates() == 1);
+  // d = 2/11 at the first update: the average is mostly the new weights
+  const Tensor<float> w = setup.models.generator->named_parameters()[0].second.value();
+  Tensor<float> expected = Tensor<float>::empty(w.shape());
+  for (index_t i = 0; i < w.numel(); ++i) expected.data()[i] = initial.data()[i] * 2.f / 11 + w.data()[i] * 9.f / 11;
+  CHECK(duel::allclose(setup.trainer.ema()->average().at("main.0.weight"), expected, 1e-5, 1e-7));
+}
+
 TEST_CASE("AdversarialTrainer: D's weights are frozen during the generator's pass and trainable again after it") {
   duel::manual_seed(1);
   GanSetup setup(point_gan());

@@ -1,6 +1,7 @@
 // Checkpoints: a whole training run in one safetensors file.
 //
 //   G.<name>, D.<name>              both networks' parameters and buffers (PyTorch names)
+//   G_ema.<name>                    the average of G's weights, when the trainer keeps one
 //   opt_G.state.<i>.<buffer>, ...   both optimizers' moment estimates
 //   fixed_noise                     the latent batch the sample grids are drawn from
 //   metadata                        step counts, random stream positions, learning rates, and the
@@ -53,6 +54,7 @@ inline void save_checkpoint(const std::filesystem::path& path, AdversarialTraine
   StateDict state;
   state.merge("G", trainer.generator().state_dict());
   state.merge("D", trainer.discriminator().state_dict());
+  if (trainer.ema()) state.merge("G_ema", trainer.ema()->state_dict());
   state.merge("opt_G", trainer.generator_optimizer().state_dict());
   state.merge("opt_D", trainer.discriminator_optimizer().state_dict());
   if (fixed_noise.numel() > 0) state.insert("fixed_noise", fixed_noise.clone());
@@ -100,13 +102,16 @@ inline Tensor<float> load_checkpoint(const std::filesystem::path& path, Adversar
     std::function<StateDict()> save;
     std::function<void(const StateDict&)> load;
   };
-  const std::vector<Part> parts{
+  std::vector<Part> parts{
       {"G", [&] { return trainer.generator().state_dict(); }, [&](const StateDict& s) { trainer.generator().load_state_dict(s); }},
       {"D", [&] { return trainer.discriminator().state_dict(); }, [&](const StateDict& s) { trainer.discriminator().load_state_dict(s); }},
       {"opt_G", [&] { return trainer.generator_optimizer().state_dict(); },
        [&](const StateDict& s) { trainer.generator_optimizer().load_state_dict(s); }},
       {"opt_D", [&] { return trainer.discriminator_optimizer().state_dict(); },
        [&](const StateDict& s) { trainer.discriminator_optimizer().load_state_dict(s); }}};
+  if (optim::ModelEma* ema = trainer.ema()) {
+    parts.push_back({"G_ema", [ema] { return ema->state_dict(); }, [ema](const StateDict& s) { ema->load_state_dict(s); }});
+  }
   std::vector<StateDict> before;
   std::string problems;
   for (const Part& part : parts) {  // load every part, collecting all complaints
@@ -126,11 +131,13 @@ inline Tensor<float> load_checkpoint(const std::filesystem::path& path, Adversar
   return state.contains("fixed_noise") ? state.at("fixed_noise") : Tensor<float>();
 }
 
-// Loads only the generator's weights into G (for sampling from a finished run).
-inline void load_generator(const std::filesystem::path& path, Generator& G) {
+// Loads only the generator's weights into G, for sampling from a finished run: the average of its
+// weights when the run kept one (it draws the better pictures), unless average is false.
+inline void load_generator(const std::filesystem::path& path, Generator& G, bool average = true) {
   const StateDict state = io::load_safetensors(path);
   detail::check_format(state, path);
-  G.load_state_dict(state.sub("G"));
+  const StateDict averaged = state.sub("G_ema");
+  G.load_state_dict(average && !averaged.empty() ? averaged : state.sub("G"));
 }
 
 }  // namespace duel::gan

@@ -4,7 +4,8 @@
 //   out/losses.svg           the loss curves; out/scores.svg the critic's mean scores
 //   out/samples/step_N.png   the generator's pictures of one fixed batch of noise, every N steps,
 //   out/samples.png          so the grids show the same "people" growing up; the latest one here.
-//                            A conditional generator draws class r in row r.
+//                            A conditional generator draws class r in row r; a trainer that
+//                            keeps an average of G's weights draws with the average.
 //   out/checkpoint.safetensors  everything needed to resume (see checkpoint.hpp)
 // and a progress bar with the losses, images/s and the time left.
 #pragma once
@@ -79,10 +80,12 @@ class TrainingMonitor {
     const bool was_training = G.is_training();
     G.eval();  // running statistics: drawing pictures must not change the model
     Tensor<float> images;
-    {
+    const auto draw = [&] {
       NoGradGuard no_grad;
       images = G.generate(Var<float>(fixed_noise_), grid_labels()).value();
-    }
+    };
+    if (const optim::ModelEma* ema = trainer_.ema()) ema->with_average(G, draw);  // what generate will draw
+    else draw();
     G.train(was_training);
     char name[32];
     std::snprintf(name, sizeof name, "step_%06lld.png", static_cast<long long>(step));

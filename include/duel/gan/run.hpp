@@ -5,6 +5,7 @@
 //   run.add_flags(args);               // --out --epochs --max-steps --batch-size --lr --seed ...
 //   ...
 //   run.apply();                       // threads and seed, before building the networks
+//   gan::AdversarialTrainer trainer(G, D, opt_g, opt_d, run.trainer_options());
 //   gan::run_training(trainer, loader, models.config, run);
 #pragma once
 
@@ -26,6 +27,7 @@ struct RunOptions {
   int threads = 0;  // 0: every core
   std::int64_t sample_every = 500;
   std::filesystem::path resume = {};
+  double ema = 0.999;  // decay of the generator's weight average (TrainerOptions::ema_decay)
 
   void add_flags(io::ArgParser& args) {
     args.option("--out", out, "DIR", "folder for samples, plots, log and checkpoint");
@@ -37,10 +39,16 @@ struct RunOptions {
     args.option("--threads", threads, "N", "threads to use (0: every core)", 0);
     args.option("--sample-every", sample_every, "N", "write a sample grid, plots and checkpoint every N steps", 1);
     args.option("--resume", resume, "FILE", "continue from a checkpoint.safetensors");
+    args.option("--ema", ema, "D", "decay of the average of G's weights that samples are drawn from (0: none)", 0);
   }
 
-  // Sets the thread count and seeds the default generator (which initialises the networks).
+  // The trainer's options these flags set (the loss and its settings stay at their defaults).
+  TrainerOptions trainer_options() const { return {.ema_decay = ema, .seed = seed}; }
+
+  // Checks what the flags alone cannot, sets the thread count and seeds the default generator
+  // (which initialises the networks).
   void apply() const {
+    if (!(ema < 1)) throw io::UsageError(duel::detail::cat("--ema must be below 1, got ", ema));
     set_num_threads(threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     manual_seed(seed);
   }
@@ -54,16 +62,14 @@ inline void run_training(AdversarialTrainer& trainer, const data::DataLoader& lo
   // 8 x 8 samples, or for a conditional generator one row of 10 per class
   const index_t classes = trainer.generator().num_classes(), columns = classes > 0 ? 10 : 8;
   Tensor<float> fixed_noise = trainer.generator().sample_latent(columns * (classes > 0 ? classes : 8), noise_rng);
-  if (!run.resume.empty()) {
-    fixed_noise = load_checkpoint(run.resume, trainer);
-    std::cerr << "resumed from " << run.resume.string() << " at step " << trainer.steps_done() << '\n';
-  }
+  if (!run.resume.empty()) fixed_noise = load_checkpoint(run.resume, trainer);
   const std::int64_t per_epoch = loader.batches_per_epoch();
   const std::int64_t total = run.max_steps > 0 ? std::min(run.max_steps, run.epochs * per_epoch) : run.epochs * per_epoch;
   if (trainer.steps_done() >= total) {
     throw ValueError(duel::detail::cat("nothing to do: the checkpoint is at step ", trainer.steps_done(), " and the run ends at step ",
                                  total, " (raise --epochs or --max-steps)"));
   }
+  if (!run.resume.empty()) std::cerr << "resumed from " << run.resume.string() << " at step " << trainer.steps_done() << '\n';
   TrainingMonitor monitor(trainer,
                           {.out_dir = run.out, .total_steps = total, .sample_every = run.sample_every, .grid_columns = columns,
                            .batch_size = loader.options().batch_size, .config = config},

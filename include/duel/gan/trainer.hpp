@@ -15,9 +15,11 @@
 #include <cstdint>
 #include <functional>
 #include <iomanip>
+#include <optional>
 
 #include "duel/data/dataloader.hpp"
 #include "duel/gan/losses.hpp"
+#include "duel/optim/ema.hpp"
 #include "duel/optim/optimizer.hpp"
 
 namespace duel::gan {
@@ -28,6 +30,7 @@ struct TrainerOptions {
   double label_smoothing = 0;  // real target 1 - s for the critic (non-saturating and least squares)
   double r1_gamma = 0;         // adds gamma / 2 * E ||grad D(real)||^2 to the critic's loss
   double gp_lambda = 0;        // adds lambda * E (||grad D(x_hat)|| - 1)^2 (WGAN-GP)
+  double ema_decay = 0;        // > 0: keep an average of G's weights to sample from (optim/ema.hpp)
   std::uint64_t seed = 0;      // seeds the latent noise
 };
 
@@ -50,6 +53,7 @@ class AdversarialTrainer {
       : G_(generator), D_(discriminator), opt_g_(generator_optimizer), opt_d_(discriminator_optimizer),
         options_(options), noise_(options.seed) {
     if (options.n_critic < 1) throw ValueError(duel::detail::cat("AdversarialTrainer: n_critic must be >= 1, got ", options.n_critic));
+    if (options.ema_decay > 0) ema_.emplace(generator, options.ema_decay);
   }
 
   // One round on a batch of real images in [-1, 1] (and their labels, for a conditional GAN: the
@@ -93,6 +97,7 @@ class AdversarialTrainer {
       Var<float> g_loss = generator_loss(options_.loss, D_.judge(fake, labels));
       g_loss.backward();
       opt_g_.step();
+      if (ema_) ema_->update(G_);
       set_requires_grad(D_, true);
       last_g_loss_ = g_loss.item();
       stats.generator_stepped = true;
@@ -125,6 +130,8 @@ class AdversarialTrainer {
   Discriminator& discriminator() { return D_; }
   optim::Optimizer& generator_optimizer() { return opt_g_; }
   optim::Optimizer& discriminator_optimizer() { return opt_d_; }
+  // The average of G's weights, or nullptr when options().ema_decay is 0.
+  optim::ModelEma* ema() { return ema_ ? &*ema_ : nullptr; }
   const TrainerOptions& options() const { return options_; }
 
   // The trainer's own state (step count, noise stream, last generator loss) for checkpoints. The
@@ -157,6 +164,7 @@ class AdversarialTrainer {
   optim::Optimizer& opt_d_;
   TrainerOptions options_;
   duel::Generator noise_;
+  std::optional<optim::ModelEma> ema_;
   std::int64_t steps_ = 0;
   double last_g_loss_ = NAN;
 };
