@@ -32,8 +32,7 @@ int main(int argc, char** argv) {
     optim::Adam g_optimizer(models.generator->parameters(), run.lr, {.beta1 = 0.5});
     optim::Adam d_optimizer(models.discriminator->parameters(), run.lr, {.beta1 = 0.5});
 
-    // The duel: non-saturating BCE losses, one critic step per generator step, and a running
-    // average of G's weights (--ema) that the pictures are drawn from.
+    // The duel: non-saturating BCE losses, one critic step per generator step.
     gan::AdversarialTrainer trainer(*models.generator, *models.discriminator, g_optimizer, d_optimizer, run.trainer_options());
     gan::run_training(trainer, loader, models.config, run);
     return 0;

@@ -49,14 +49,14 @@ TEST_CASE("RunOptions::add_flags: no flags keep the defaults") {
   CHECK(run.threads == 0);
   CHECK(run.sample_every == 250);
   CHECK(run.resume.empty());
-  CHECK(run.ema == 0.999);
-  CHECK(run.trainer_options().ema_decay == 0.999);
+  CHECK(run.ema == 0);
+  CHECK(run.label_smoothing == 0);
 }
 
 TEST_CASE("RunOptions::add_flags: every flag sets its option") {
   RunOptions run;
   parse(run, {"--out", "runs/a", "--epochs", "3", "--max-steps=100", "--batch-size", "16", "--lr", "1e-3", "--seed", "42",
-              "--threads", "2", "--sample-every", "10", "--resume", "runs/a/checkpoint.safetensors", "--ema", "0"});
+              "--threads", "2", "--sample-every", "10", "--resume", "runs/a/checkpoint.safetensors", "--ema", "0.99", "--label-smoothing", "0.1"});
   CHECK(run.out == "runs/a");
   CHECK(run.epochs == 3);
   CHECK(run.max_steps == 100);
@@ -66,8 +66,12 @@ TEST_CASE("RunOptions::add_flags: every flag sets its option") {
   CHECK(run.threads == 2);
   CHECK(run.sample_every == 10);
   CHECK(run.resume == "runs/a/checkpoint.safetensors");
-  CHECK(run.ema == 0);
-  CHECK(run.trainer_options().seed == 42);
+  CHECK(run.ema == 0.99);
+  CHECK(run.label_smoothing == 0.1);
+  const gan::TrainerOptions options = run.trainer_options();
+  CHECK(options.ema_decay == 0.99);
+  CHECK(options.label_smoothing == 0.1);
+  CHECK(options.seed == 42);
 }
 
 TEST_CASE("RunOptions::add_flags: values out of range or not numbers are usage errors") {
@@ -81,6 +85,7 @@ TEST_CASE("RunOptions::add_flags: values out of range or not numbers are usage e
       {{"--sample-every", "0"}, "--sample-every must be at least 1"},
       {{"--threads", "-1"}, "--threads must be at least 0"},
       {{"--ema", "-0.5"}, "--ema must be at least 0"},
+      {{"--label-smoothing", "-1"}, "--label-smoothing must be at least 0"},
       {{"--epochs"}, "--epochs needs a value"},
       {{"--epoch", "3"}, "unknown option '--epoch'"}};
   for (const auto& bad_case : bad) {  // not a structured binding: clang 14 cannot capture one
@@ -96,6 +101,7 @@ TEST_CASE("RunOptions::apply: sets the thread count and seeds the default genera
   CHECK(duel::get_num_threads() == 1);
   CHECK(duel::default_generator().state() == duel::Generator::State{17, 0});
   duel::test::check_error<UsageError>([] { RunOptions{.ema = 1}.apply(); }, {"--ema must be below 1, got 1"});
+  duel::test::check_error<UsageError>([] { RunOptions{.label_smoothing = 1.5}.apply(); }, {"--label-smoothing must be below 1, got 1.5"});
 }
 
 TEST_CASE("run_training: trains, writes everything into run.out, resumes, and refuses a finished run") {

@@ -27,7 +27,8 @@ struct RunOptions {
   int threads = 0;  // 0: every core
   std::int64_t sample_every = 500;
   std::filesystem::path resume = {};
-  double ema = 0.999;  // decay of the generator's weight average (TrainerOptions::ema_decay)
+  double ema = 0;              // decay of the generator's weight average (TrainerOptions::ema_decay)
+  double label_smoothing = 0;  // TrainerOptions::label_smoothing
 
   void add_flags(io::ArgParser& args) {
     args.option("--out", out, "DIR", "folder for samples, plots, log and checkpoint");
@@ -39,16 +40,18 @@ struct RunOptions {
     args.option("--threads", threads, "N", "threads to use (0: every core)", 0);
     args.option("--sample-every", sample_every, "N", "write a sample grid, plots and checkpoint every N steps", 1);
     args.option("--resume", resume, "FILE", "continue from a checkpoint.safetensors");
-    args.option("--ema", ema, "D", "decay of the average of G's weights that samples are drawn from (0: none)", 0);
+    args.option("--ema", ema, "D", "decay of a running average of G's weights to draw samples from, e.g. 0.999 (0: none)", 0);
+    args.option("--label-smoothing", label_smoothing, "S", "the critic's target for real images is 1 - S", 0);
   }
 
   // The trainer's options these flags set (the loss and its settings stay at their defaults).
-  TrainerOptions trainer_options() const { return {.ema_decay = ema, .seed = seed}; }
+  TrainerOptions trainer_options() const { return {.label_smoothing = label_smoothing, .ema_decay = ema, .seed = seed}; }
 
   // Checks what the flags alone cannot, sets the thread count and seeds the default generator
   // (which initialises the networks).
   void apply() const {
     if (!(ema < 1)) throw io::UsageError(duel::detail::cat("--ema must be below 1, got ", ema));
+    if (!(label_smoothing < 1)) throw io::UsageError(duel::detail::cat("--label-smoothing must be below 1, got ", label_smoothing));
     set_num_threads(threads > 0 ? threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     manual_seed(seed);
   }
