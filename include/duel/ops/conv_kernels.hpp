@@ -26,7 +26,7 @@ using ConstRowMatrixMap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eige
 // Images per GEMM: as many as fit a budget of 1M elements (4 MB of floats) for the columns
 // matrix. Wide enough for Eigen's GEMM, small enough that im2col writes into cache and the GEMM
 // reads from it: for the critic's Conv2d(64, 128) at batch 64, 20 images per chunk take 6.6 ms
-// forward on one thread where the whole batch at once (16M elements) took 7.9-9.0 ms.
+// forward on one thread where the whole batch at once (3.2M elements) took 7.9-9.0 ms.
 inline index_t conv_chunk(index_t batch, index_t per_image) {
   constexpr index_t budget = index_t(1) << 20;
   return std::clamp<index_t>(budget / std::max<index_t>(per_image, 1), 1, std::max<index_t>(batch, 1));
