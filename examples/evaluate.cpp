@@ -43,15 +43,14 @@ Digits draw_digits(const std::filesystem::path& checkpoint, std::int64_t n, std:
   return {G.sample(n, rng, requested), requested};
 }
 
-// Digits from IDX files, pixels 0..255 mapped to [-1, 1] as the data loader does.
+// Digits from IDX files, pixels 0..255 mapped to [-1, 1] by the data loader, as for training.
 Digits read_digits(const std::filesystem::path& images_file, const std::filesystem::path& labels_file) {
   const Tensor<std::uint8_t> bytes = data::read_idx_u8(images_file);
   if (bytes.rank() != 3 || bytes.size(1) != 28 || bytes.size(2) != 28 || bytes.size(0) < 2) {
     throw ValueError(duel::detail::cat("'", images_file.string(), "' holds ", bytes.shape(),
                                        ": the judge reads at least 2 digits of 28x28, [N,28,28]"));
   }
-  Digits d{Tensor<float>::empty({bytes.size(0), 1, 28, 28}), {}};
-  for (index_t i = 0; i < bytes.numel(); ++i) d.images.data()[i] = static_cast<float>(bytes.data()[i]) / 127.5f - 1.0f;
+  Digits d{metrics::all_images(data::Dataset{bytes.reshape({bytes.size(0), 1, 28, 28}), {}}), {}};
   if (!labels_file.empty()) {
     const Tensor<std::uint8_t> labels = data::read_idx_u8(labels_file);
     if (!(labels.shape() == Shape{bytes.size(0)})) {

@@ -33,14 +33,14 @@ class ModelEma {
 
   // Moves the average towards module's current weights and copies its buffers.
   void update(const nn::Module& module) {
-    ++updates_;
-    const double t = static_cast<double>(updates_);
+    const double t = static_cast<double>(updates_ + 1);
     const float keep = static_cast<float>(std::min(decay_, (1 + t) / (10 + t)));
     for (const auto& [name, p] : module.named_parameters()) {
       auto avg = entry(name, p.value()).as_array();
       avg += (1 - keep) * (p.value().as_array() - avg);  // = keep * avg + (1 - keep) * p
     }
     for (const auto& [name, b] : module.named_buffers()) entry(name, b).copy_(b);
+    ++updates_;  // counted once the update went through
   }
 
   // Runs fn while module holds the averaged weights, then gives it back its own.
