@@ -94,12 +94,12 @@ TEST_CASE("conv_transpose2d: gradcheck and gradgradcheck over strides, paddings,
   }
 }
 
-// The kernels put as many images side by side as fit 4M columns entries; at 144 x 12544 per image
+// The kernels put as many images side by side as fit 1M columns entries; at 144 x 3136 per image
 // that is 2, so a batch of 3 runs as chunks {0, 1} and {2}, which the small fixtures never reach.
 TEST_CASE("conv kernels: a batch split into GEMM chunks gives what each image gives alone") {
   duel::Generator gen(103);
-  Var<float> x(duel::randn<float>({3, 16, 112, 112}, gen), true), w(duel::randn<float>({2, 16, 3, 3}, gen), true);
-  Var<float> g(duel::randn<float>({3, 2, 112, 112}, gen));
+  Var<float> x(duel::randn<float>({3, 16, 56, 56}, gen), true), w(duel::randn<float>({2, 16, 3, 3}, gen), true);
+  Var<float> g(duel::randn<float>({3, 2, 56, 56}, gen));
   Var<float> y = duel::conv2d(x, w, {}, {.padding = 1});
   y.backward(g);
   duel::Tensor<float> dw_sum = duel::zeros<float>(w.shape());

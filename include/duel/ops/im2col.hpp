@@ -17,9 +17,11 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "duel/tensor/error.hpp"
 #include "duel/tensor/shape.hpp"
+#include "duel/tensor/workspace.hpp"
 
 namespace duel {
 
@@ -55,6 +57,68 @@ inline index_t conv_out_size(index_t in, index_t kernel, index_t stride, index_t
   return room < 0 ? 0 : room / stride + 1;
 }
 
+// The stride phases of one channel's zero-padded image. Window offset (i, j) of output pixel
+// (oh, ow) reads padded pixel (oh*sh + i*dh, ow*sw + j*dw). Writing i*dh = sh*qi + ai, that pixel is
+// row oh + qi of phase ai (the padded rows whose index is ai modulo sh), and likewise along the
+// width. So once the padded image is split into its sh*sw phase planes, every row of cols is a
+// shifted window of one plane: OH contiguous runs of OW numbers, with no bounds checks and no
+// stride in the inner loop. For stride 1 there is one phase: the padded image itself.
+struct Phases {
+  index_t sh, sw;      // the stride: sh * sw phase planes
+  index_t rows, cols;  // of each plane: enough for every image pixel and for every window read
+
+  explicit Phases(const ConvGeometry& g)
+      : sh(g.stride.h), sw(g.stride.w),
+        rows(std::max((g.height - 1 + g.padding.h) / sh + 1, g.out_h + (g.kernel_h - 1) * g.dilation.h / sh)),
+        cols(std::max((g.width - 1 + g.padding.w) / sw + 1, g.out_w + (g.kernel_w - 1) * g.dilation.w / sw)) {}
+  index_t plane_size() const { return rows * cols; }
+  index_t size() const { return sh * sw * plane_size(); }
+
+  // The first number window offset (i, j) reads: phase (i*dh % sh, j*dw % sw), shifted by the quotients.
+  index_t window(const ConvGeometry& g, index_t i, index_t j) const {
+    const index_t di = i * g.dilation.h, dj = j * g.dilation.w;
+    return ((di % sh) * sw + dj % sw) * plane_size() + (di / sh) * cols + dj / sw;
+  }
+
+  // Copies one channel [height, width] into its phase planes, zeros in the padding (and beyond).
+  template <class T>
+  void split(const T* channel, const ConvGeometry& g, T* planes) const {
+    for (index_t a = 0; a < sh; ++a) {
+      for (index_t b = 0; b < sw; ++b) {
+        T* plane = planes + (a * sw + b) * plane_size();
+        for (index_t r = 0; r < rows; ++r) {
+          const index_t y = r * sh + a - g.padding.h;
+          for (index_t q = 0; q < cols; ++q) {
+            const index_t x = q * sw + b - g.padding.w;
+            const bool inside = y >= 0 && y < g.height && x >= 0 && x < g.width;
+            plane[r * cols + q] = inside ? channel[y * g.width + x] : T(0);
+          }
+        }
+      }
+    }
+  }
+};
+
+// Writes channels [c0, c1) of one image into their rows of cols; row r of cols starts at
+// cols + r * col_stride (col_stride >= OH*OW lets several images share one matrix side by side).
+template <class T>
+void im2col(const T* image, const ConvGeometry& g, index_t c0, index_t c1, T* cols, index_t col_stride) {
+  const Phases phases(g);
+  T* planes = workspace<T>(2, static_cast<std::size_t>(phases.size()));
+  for (index_t c = c0; c < c1; ++c) {
+    phases.split(image + c * g.height * g.width, g, planes);
+    for (index_t i = 0; i < g.kernel_h; ++i) {
+      for (index_t j = 0; j < g.kernel_w; ++j) {
+        const T* window = planes + phases.window(g, i, j);
+        T* row = cols + ((c * g.kernel_h + i) * g.kernel_w + j) * col_stride;
+        for (index_t oh = 0; oh < g.out_h; ++oh) {
+          std::memcpy(row + oh * g.out_w, window + oh * phases.cols, static_cast<std::size_t>(g.out_w) * sizeof(T));
+        }
+      }
+    }
+  }
+}
+
 // For each output position o along one dim, the input index is o*stride - pad + k*dilation; this
 // returns the range [lo, hi) of o for which that index lies inside [0, in).
 inline std::array<index_t, 2> valid_range(index_t in, index_t out, index_t stride, index_t pad, index_t offset) {
@@ -67,39 +131,10 @@ inline std::array<index_t, 2> valid_range(index_t in, index_t out, index_t strid
   return {lo, hi};
 }
 
-// Writes channels [c0, c1) of one image into their rows of cols; row r of cols starts at
-// cols + r * col_stride (col_stride >= OH*OW lets several images share one matrix side by side).
-template <class T>
-void im2col(const T* image, const ConvGeometry& g, index_t c0, index_t c1, T* cols, index_t col_stride) {
-  const index_t OW = g.out_w;
-  for (index_t c = c0; c < c1; ++c) {
-    for (index_t i = 0; i < g.kernel_h; ++i) {
-      const auto [oh_lo, oh_hi] = valid_range(g.height, g.out_h, g.stride.h, g.padding.h, i * g.dilation.h);
-      for (index_t j = 0; j < g.kernel_w; ++j) {
-        const auto [ow_lo, ow_hi] = valid_range(g.width, OW, g.stride.w, g.padding.w, j * g.dilation.w);
-        T* row = cols + ((c * g.kernel_h + i) * g.kernel_w + j) * col_stride;
-        std::fill(row, row + oh_lo * OW, T(0));
-        for (index_t oh = oh_lo; oh < oh_hi; ++oh) {
-          // pixel of output column ow: image[base + ow * stride]
-          const index_t base = (c * g.height + oh * g.stride.h - g.padding.h + i * g.dilation.h) * g.width +
-                               (j * g.dilation.w - g.padding.w);
-          T* dst = row + oh * OW;
-          std::fill(dst, dst + ow_lo, T(0));
-          if (g.stride.w == 1) {
-            std::copy(image + base + ow_lo, image + base + ow_hi, dst + ow_lo);
-          } else {
-            for (index_t ow = ow_lo; ow < ow_hi; ++ow) dst[ow] = image[base + ow * g.stride.w];
-          }
-          std::fill(dst + ow_hi, dst + OW, T(0));
-        }
-        std::fill(row + oh_hi * OW, row + g.out_h * OW, T(0));
-      }
-    }
-  }
-}
-
 // The adjoint of im2col for channels [c0, c1): adds each column entry onto its pixel. The image
-// planes of those channels are overwritten (not accumulated into).
+// planes of those channels are overwritten (not accumulated into). It adds straight into the image:
+// going through phase planes, as im2col does, made it no faster (the adds are the work, not the
+// addressing).
 template <class T>
 void col2im(const T* cols, index_t col_stride, const ConvGeometry& g, index_t c0, index_t c1, T* image) {
   const index_t OW = g.out_w;
