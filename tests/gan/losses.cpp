@@ -47,6 +47,19 @@ Tensor<float> images(duel::index_t n, std::uint64_t seed) {
 
 }  // namespace
 
+TEST_CASE("the critic's loss is its real half plus its fake half, for every loss") {
+  for (GanLoss loss : {GanLoss::non_saturating, GanLoss::hinge, GanLoss::wasserstein, GanLoss::least_squares}) {
+    CAPTURE(static_cast<int>(loss));
+    const double halves = duel::gan::discriminator_loss_real(loss, real(), 0.1).item() +
+                          duel::gan::discriminator_loss_fake(loss, fake()).item();
+    CHECK(d_loss(loss, 0.1) == doctest::Approx(halves).epsilon(1e-6));
+    // each half sees only its own scores: swapping in other fakes leaves the real half alone
+    const double with_other_fakes = duel::gan::discriminator_loss(loss, real(), real(), 0.1).item() -
+                                    duel::gan::discriminator_loss_fake(loss, real()).item();
+    CHECK(duel::gan::discriminator_loss_real(loss, real(), 0.1).item() == doctest::Approx(with_other_fakes).epsilon(1e-6));
+  }
+}
+
 TEST_CASE("parse_gan_loss: the PyTorch-world names, and a clear error for others") {
   using duel::gan::parse_gan_loss;
   CHECK(parse_gan_loss("bce") == GanLoss::non_saturating);

@@ -27,15 +27,30 @@ inline GanLoss parse_gan_loss(const std::string& name) {
   throw ValueError("unknown GAN loss '" + name + "' (expected bce, hinge, wgan or lsgan)");
 }
 
-inline Var<float> discriminator_loss(GanLoss loss, const Var<float>& real, const Var<float>& fake, double label_smoothing = 0) {
+// The critic's loss is a sum of a term on the real scores and a term on the fake ones. Kept apart,
+// the two halves can go backward one at a time (see AdversarialTrainer::step).
+inline Var<float> discriminator_loss_real(GanLoss loss, const Var<float>& real, double label_smoothing = 0) {
   switch (loss) {
-    case GanLoss::non_saturating:
-      return binary_cross_entropy_with_logits(real, 1.0 - label_smoothing) + binary_cross_entropy_with_logits(fake, 0.0);
-    case GanLoss::hinge: return hinge_loss(real, 1.0) + hinge_loss(fake, -1.0);
-    case GanLoss::wasserstein: return mean(fake) - mean(real);
-    case GanLoss::least_squares: return (mean(pow(real - (1.0 - label_smoothing), 2)) + mean(pow(fake, 2))) * 0.5;
+    case GanLoss::non_saturating: return binary_cross_entropy_with_logits(real, 1.0 - label_smoothing);
+    case GanLoss::hinge: return hinge_loss(real, 1.0);
+    case GanLoss::wasserstein: return -mean(real);
+    case GanLoss::least_squares: return mean(pow(real - (1.0 - label_smoothing), 2)) * 0.5;
   }
   throw ValueError("discriminator_loss: unknown loss");
+}
+
+inline Var<float> discriminator_loss_fake(GanLoss loss, const Var<float>& fake) {
+  switch (loss) {
+    case GanLoss::non_saturating: return binary_cross_entropy_with_logits(fake, 0.0);
+    case GanLoss::hinge: return hinge_loss(fake, -1.0);
+    case GanLoss::wasserstein: return mean(fake);
+    case GanLoss::least_squares: return mean(pow(fake, 2)) * 0.5;
+  }
+  throw ValueError("discriminator_loss: unknown loss");
+}
+
+inline Var<float> discriminator_loss(GanLoss loss, const Var<float>& real, const Var<float>& fake, double label_smoothing = 0) {
+  return discriminator_loss_real(loss, real, label_smoothing) + discriminator_loss_fake(loss, fake);
 }
 
 inline Var<float> generator_loss(GanLoss loss, const Var<float>& fake) {
