@@ -14,6 +14,7 @@ architecture), DCGAN initialisation, the 8,000 bundled training digits scaled to
 reshuffled every epoch in batches of 64 (the last partial batch dropped), Adam (lr 2e-4, betas
 0.5 and 0.999) for each player, the non-saturating BCE losses, one D step per G step. The samples
 come from the generator in eval mode (running batch-norm statistics), as `evaluate` draws them.
+With --pack N the critic is dcgan_mnist --pack N's PacGAN critic.
 """
 import argparse
 import gzip
@@ -48,17 +49,31 @@ def write_idx_u8(path, t):
         f.write(t.contiguous().numpy().tobytes())
 
 
-def train(seconds, seed):
+class Packed(nn.Module):
+    """A PacGAN critic, as dcgan_mnist --pack N: groups of N images stacked as channels."""
+
+    def __init__(self, critic, pack):
+        super().__init__()
+        self.critic, self.pack = critic, pack
+
+    def forward(self, x):
+        return self.critic(x.reshape(x.shape[0] // self.pack, self.pack, 28, 28))
+
+
+def train(seconds, seed, pack):
     torch.manual_seed(seed)
     digits = read_idx_u8(os.path.join(ROOT, "data", "mnist10k-train-images.idx.gz"))
     reals = digits.float().div(127.5).sub(1).unsqueeze(1)  # [N, 1, 28, 28] in [-1, 1]
     g, d, z_shape, _ = dcgan28()
+    if pack > 1:
+        d[0] = nn.Conv2d(pack, 64, 4, 2, 1)
+        d = Packed(d, pack)
     dcgan_init(g)
     dcgan_init(d)
     opt_g = torch.optim.Adam(g.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(d.parameters(), lr=2e-4, betas=(0.5, 0.999))
     bce = nn.BCEWithLogitsLoss()
-    ones, zeros = torch.ones(BATCH, 1), torch.zeros(BATCH, 1)
+    ones, zeros = torch.ones(BATCH // pack, 1), torch.zeros(BATCH // pack, 1)
 
     steps, start = 0, time.perf_counter()
     while time.perf_counter() - start < seconds:
@@ -87,6 +102,7 @@ def main():
     ap.add_argument("--seconds", type=float, required=True, help="wall-clock training budget")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--pack", type=int, default=1, help="the critic judges groups of this many images")
     ap.add_argument("--n", type=int, default=2000, help="digits to draw after training")
     ap.add_argument("--out", required=True, help="IDX file for the digits, uint8 [n, 28, 28]")
     a = ap.parse_args()
@@ -95,7 +111,7 @@ def main():
     blas = blas_info()
     print(f"torch {torch.__version__}, threads {torch.get_num_threads()}, BLAS: {blas['blas']} "
           f"{blas.get('blas_core', '')}", flush=True)
-    g, steps, took = train(a.seconds, a.seed)
+    g, steps, took = train(a.seconds, a.seed, a.pack)
     g.eval()
     with torch.no_grad():
         images = g(torch.randn(a.n, 100))

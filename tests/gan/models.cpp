@@ -129,6 +129,21 @@ TEST_CASE("dcgan_mnist: DCGAN initialisation, convolutions N(0, 0.02) and batch-
   for (float v : params[5].second.value()) REQUIRE(v == 0);  // main.3.bias
 }
 
+TEST_CASE("dcgan_mnist with pack 4: the critic judges groups of 4 images stacked as channels") {
+  gan::DcganMnistDiscriminator D(4);
+  CHECK(D.main->state_dict().at("0.weight").shape() == Shape{64, 4, 4, 4});
+  duel::Generator rng(5);
+  const Var<float> x(duel::randn<float>({8, 1, 28, 28}, rng));
+  const Var<float> logits = D(x);
+  CHECK(logits.shape() == Shape{2, 1});
+  // group g is images 4g .. 4g+3, in order, as the 4 channels of one input
+  const Var<float> second_group(x.value().reshape({2, 4, 28, 28}).clone());
+  CHECK(duel::allclose(D.main->forward(second_group).value(), logits.value(), 0.0, 0.0));
+  CHECK_THROWS_WITH_AS(D(Var<float>(duel::zeros<float>({6, 1, 28, 28}))),
+                       doctest::Contains("judges groups of 4 images, but got [6,1,28,28]"), duel::ShapeError);
+  CHECK_THROWS_AS(gan::DcganMnistDiscriminator(0), duel::ValueError);
+}
+
 TEST_CASE("dcgan64: the DCGAN of pytorch/examples at width 64 has PyTorch's parameter counts") {
   gan::GanModels m = gan::dcgan64();
   CHECK(m.generator->latent_shape() == Shape{100, 1, 1});
@@ -150,7 +165,7 @@ TEST_CASE("dcgan64: a small width and one channel map [N, 16, 1, 1] to [N, 1, 64
 }
 
 TEST_CASE("make_models rebuilds each model from the config it carries") {
-  for (gan::GanModels original : {gan::mlp_gan(12), gan::dcgan_mnist(20), gan::dcgan64({.latent_dim = 8, .width = 2, .channels = 3}),
+  for (gan::GanModels original : {gan::mlp_gan(12), gan::dcgan_mnist(20), gan::dcgan_mnist(20, 4), gan::dcgan64({.latent_dim = 8, .width = 2, .channels = 3}),
                                   gan::cgan_mnist(16, 4)}) {
     CAPTURE(original.config.at("model"));
     const gan::GanModels rebuilt = gan::make_models(original.config);
@@ -161,6 +176,7 @@ TEST_CASE("make_models rebuilds each model from the config it carries") {
     CHECK(layout(*rebuilt.discriminator) == layout(*original.discriminator));
   }
   CHECK(gan::make_models({{"model", "dcgan_mnist"}}).generator->latent_shape() == Shape{100});  // the default
+  CHECK(layout(*gan::make_models({{"model", "dcgan_mnist"}}).discriminator) == layout(*gan::dcgan_mnist().discriminator));
 }
 
 TEST_CASE("make_models refuses a config without a known model name") {
