@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
 
     // The two players, initialised with the DCGAN rule, each with its own Adam (beta1 = 0.5 as in
     // the DCGAN paper: less momentum keeps the duel from oscillating).
-    gan::GanModels models = gan::dcgan_mnist(100, pack);
+    // A resumed run goes on with the networks its checkpoint was trained with (--pack included).
+    gan::GanModels models = run.resume.empty() ? gan::dcgan_mnist(100, pack) : gan::make_models(gan::checkpoint_config(run.resume));
     std::cout << *models.generator << "\n\n" << *models.discriminator << "\n\n";
     optim::Adam g_optimizer(models.generator->parameters(), run.lr, {.beta1 = 0.5});
     optim::Adam d_optimizer(models.discriminator->parameters(), run.lr, {.beta1 = 0.5});

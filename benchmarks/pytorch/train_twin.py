@@ -106,6 +106,8 @@ def main():
     ap.add_argument("--n", type=int, default=2000, help="digits to draw after training")
     ap.add_argument("--out", required=True, help="IDX file for the digits, uint8 [n, 28, 28]")
     a = ap.parse_args()
+    if a.pack < 1 or BATCH % a.pack:
+        ap.error(f"--pack {a.pack} must be at least 1 and divide the batch of {BATCH}")
 
     torch.set_num_threads(a.threads)
     blas = blas_info()

@@ -137,8 +137,8 @@ TEST_CASE("dcgan_mnist with pack 4: the critic judges groups of 4 images stacked
   const Var<float> logits = D(x);
   CHECK(logits.shape() == Shape{2, 1});
   // group g is images 4g .. 4g+3, in order, as the 4 channels of one input
-  const Var<float> second_group(x.value().reshape({2, 4, 28, 28}).clone());
-  CHECK(duel::allclose(D.main->forward(second_group).value(), logits.value(), 0.0, 0.0));
+  const Var<float> groups(x.value().reshape({2, 4, 28, 28}).clone());
+  CHECK(duel::allclose(D.main->forward(groups).value(), logits.value(), 0.0, 0.0));
   CHECK_THROWS_WITH_AS(D(Var<float>(duel::zeros<float>({6, 1, 28, 28}))),
                        doctest::Contains("judges groups of 4 images, but got [6,1,28,28]"), duel::ShapeError);
   CHECK_THROWS_AS(gan::DcganMnistDiscriminator(0), duel::ValueError);

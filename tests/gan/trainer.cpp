@@ -206,6 +206,30 @@ TEST_CASE("AdversarialTrainer: penalties are added to the critic's loss and repo
   CHECK(plain.penalty == 0);
 }
 
+TEST_CASE("AdversarialTrainer: the critic's terms go backward one by one, with the gradients of their sum") {
+  const Tensor<float> real = random_images({8, 1, 28, 28}, 2);
+  for (const gan::TrainerOptions o : {gan::TrainerOptions{.seed = 4}, gan::TrainerOptions{.r1_gamma = 10, .seed = 4}}) {
+    CAPTURE(o.r1_gamma);
+    duel::manual_seed(1);
+    GanSetup setup(gan::mlp_gan(16), o);
+    gan::Discriminator& D = *setup.models.discriminator;
+    // By hand: the whole loss, real + fake (+ R1), and one backward through it.
+    duel::Generator noise(4);
+    const Var<float> fake = (*setup.models.generator)(Var<float>(setup.models.generator->sample_latent(8, noise)));
+    Var<float> loss = gan::discriminator_loss(gan::GanLoss::non_saturating, D(Var<float>(real)), D(fake.detach()));
+    if (o.r1_gamma > 0) loss = loss + gan::r1_penalty([&D](const Var<float>& x) { return D(x); }, real) * (o.r1_gamma / 2);
+    loss.backward();
+    std::vector<Tensor<float>> expected;
+    for (Var<float>& p : D.parameters()) {
+      expected.push_back(p.grad().value().clone());
+      p.zero_grad();
+    }
+    setup.trainer.step(real);  // D's gradients stay as its step left them: G's step freezes D
+    std::size_t i = 0;
+    for (const Var<float>& p : D.parameters()) CHECK(duel::allclose(p.grad().value(), expected[i++], 1e-6, 1e-5));
+  }
+}
+
 TEST_CASE("AdversarialTrainer: n_critic below 1 is refused") {
   GanSetup ok(gan::mlp_gan(4));
   CHECK_THROWS_AS(gan::AdversarialTrainer(*ok.models.generator, *ok.models.discriminator, ok.opt_g, ok.opt_d, {.n_critic = 0}),

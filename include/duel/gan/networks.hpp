@@ -68,7 +68,8 @@ class Discriminator : public nn::Module {
   // Classes a conditional critic knows (0: unconditional).
   virtual index_t num_classes() const { return 0; }
 
-  // One logit per image x [N, C, H, W], given its label [N] when conditional.
+  // One logit per image x [N, C, H, W] (per group of images for a packing critic such as
+  // DcganMnistDiscriminator(pack)), given its label [N] when conditional.
   virtual Var<float> judge(const Var<float>& x, const Tensor<std::int64_t>& labels) {
     Generator::check_labels(name(), num_classes(), x.size(0), labels);
     return forward(x);

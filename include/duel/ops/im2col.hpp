@@ -65,12 +65,12 @@ inline index_t conv_out_size(index_t in, index_t kernel, index_t stride, index_t
 // stride in the inner loop. For stride 1 there is one phase: the padded image itself.
 struct Phases {
   index_t sh, sw;      // the stride: sh * sw phase planes
-  index_t rows, cols;  // of each plane: enough for every image pixel and for every window read
+  index_t rows, cols;  // of each plane: as far as the windows read (pixels beyond are never copied)
 
   explicit Phases(const ConvGeometry& g)
       : sh(g.stride.h), sw(g.stride.w),
-        rows(std::max((g.height - 1 + g.padding.h) / sh + 1, g.out_h + (g.kernel_h - 1) * g.dilation.h / sh)),
-        cols(std::max((g.width - 1 + g.padding.w) / sw + 1, g.out_w + (g.kernel_w - 1) * g.dilation.w / sw)) {}
+        rows(g.out_h + (g.kernel_h - 1) * g.dilation.h / sh),
+        cols(g.out_w + (g.kernel_w - 1) * g.dilation.w / sw) {}
   index_t plane_size() const { return rows * cols; }
   index_t size() const { return sh * sw * plane_size(); }
 
