@@ -49,8 +49,6 @@ class DcganMnistDiscriminator : public Discriminator {
   }
   std::string name() const override { return "DcganMnistDiscriminator"; }
   Shape image_shape() const override { return {1, 28, 28}; }
-  index_t pack() const { return pack_; }
-
   // x [N, 1, 28, 28] -> [N / pack, 1] logits.
   Var<float> forward(const Var<float>& x) override {
     if (pack_ == 1) return main->forward(x);
