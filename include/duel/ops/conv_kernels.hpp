@@ -5,23 +5,19 @@
 //   weight       dW    = sum_n g[n] cols(x[n])^T    the gradient of forward with respect to W
 //
 // A chunk puts several images side by side in one columns matrix, so that each GEMM is wide
-// enough for Eigen to run near its peak; buffers come from the reusable workspace.
+// enough to run near the kernel's peak (gemm_kernel.hpp); buffers come from the reusable workspace.
 #pragma once
 
 #include <algorithm>
 #include <cstring>
 
+#include "duel/ops/gemm_kernel.hpp"
 #include "duel/ops/im2col.hpp"
 #include "duel/tensor/parallel.hpp"
 #include "duel/tensor/tensor.hpp"
 #include "duel/tensor/workspace.hpp"
 
 namespace duel::detail {
-
-template <class T>
-using RowMatrixMap = Eigen::Map<Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
-template <class T>
-using ConstRowMatrixMap = Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>;
 
 // Images per GEMM: as many as fit a budget of 1M elements (4 MB of floats) for the columns
 // matrix. Wide enough for Eigen's GEMM, small enough that im2col writes into cache and the GEMM
@@ -63,12 +59,11 @@ void conv2d_forward_kernel(const T* x, const T* w, const T* bias, T* y, index_t 
   const index_t chunk = conv_chunk(batch, K * L);
   T* cols = workspace<T>(0, static_cast<std::size_t>(K * chunk * L));
   T* prod = workspace<T>(1, static_cast<std::size_t>(O * chunk * L));
-  ConstRowMatrixMap<T> W(w, O, K);
   for (index_t n0 = 0; n0 < batch; n0 += chunk) {
     const index_t B = std::min(chunk, batch - n0);
     im2col_chunk(x, g, n0, B, cols);
     T* dst = B == 1 ? y + n0 * O * L : prod;  // one image: the product is already [O, L]
-    RowMatrixMap<T>(dst, O, B * L).noalias() = W * ConstRowMatrixMap<T>(cols, K, B * L);
+    gemm_kernel<T>(O, B * L, K, {w, K, 1}, {cols, B * L, 1}, dst, B * L, false);
     for (index_t b = 0; b < B; ++b) {  // [O, B*L] -> y[n0+b] = [O, L], plus bias
       for (index_t o = 0; o < O; ++o) {
         T* out = y + ((n0 + b) * O + o) * L;
@@ -86,11 +81,10 @@ void conv2d_transpose_kernel(const T* gy, const T* w, T* x, index_t batch, const
   const index_t chunk = conv_chunk(batch, K * L);
   T* cols = workspace<T>(0, static_cast<std::size_t>(K * chunk * L));
   T* gathered = workspace<T>(1, static_cast<std::size_t>(O * chunk * L));
-  ConstRowMatrixMap<T> W(w, O, K);
   for (index_t n0 = 0; n0 < batch; n0 += chunk) {
     const index_t B = std::min(chunk, batch - n0);
     const T* G = gather_chunk(gy, g, n0, B, gathered);
-    RowMatrixMap<T>(cols, K, B * L).noalias() = W.transpose() * ConstRowMatrixMap<T>(G, O, B * L);
+    gemm_kernel<T>(K, B * L, O, {w, 1, K}, {G, B * L, 1}, cols, B * L, false);  // W^T G
     parallel_for(0, B * g.channels, 1, [&](index_t lo, index_t hi) {
       for (index_t t = lo; t < hi; ++t) {
         const index_t b = t / g.channels, c = t % g.channels;
@@ -106,13 +100,11 @@ void conv2d_weight_kernel(const T* x, const T* gy, T* dw, index_t batch, const C
   const index_t chunk = conv_chunk(batch, K * L);
   T* cols = workspace<T>(0, static_cast<std::size_t>(K * chunk * L));
   T* gathered = workspace<T>(1, static_cast<std::size_t>(O * chunk * L));
-  RowMatrixMap<T> dW(dw, O, K);
-  dW.setZero();
   for (index_t n0 = 0; n0 < batch; n0 += chunk) {
     const index_t B = std::min(chunk, batch - n0);
     im2col_chunk(x, g, n0, B, cols);
     const T* G = gather_chunk(gy, g, n0, B, gathered);
-    dW.noalias() += ConstRowMatrixMap<T>(G, O, B * L) * ConstRowMatrixMap<T>(cols, K, B * L).transpose();
+    gemm_kernel<T>(O, K, B * L, {G, B * L, 1}, {cols, 1, B * L}, dw, K, n0 > 0);  // G cols^T, summed over chunks
   }
 }
 

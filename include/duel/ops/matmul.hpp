@@ -1,4 +1,4 @@
-// Matrix products through Eigen's GEMM, and the fully connected layer's op, linear.
+// Matrix products through Duel's GEMM kernel (gemm_kernel.hpp), and the fully connected layer's op, linear.
 //
 // For C = A B with dL/dC = G:  dL/dA = G B^T  and  dL/dB = A^T G.
 // Transposes are flags on one differentiable product, gemm(A, ta, B, tb) = op(A) op(B), so that the
@@ -6,6 +6,7 @@
 #pragma once
 
 #include "duel/ops/broadcast.hpp"
+#include "duel/ops/gemm_kernel.hpp"
 #include "duel/ops/shape.hpp"
 
 namespace duel {
@@ -23,13 +24,9 @@ Tensor<T> gemm_values(const Tensor<T>& a, bool ta, const Tensor<T>& b, bool tb, 
                                  ": inner dimensions ", ka, " and ", kb, " differ"));
   }
   Tensor<T> out = Tensor<T>::empty({m, n});
-  auto C = out.as_matrix();
-  auto A = a.as_matrix();
-  auto B = b.as_matrix();
-  if (!ta && !tb) C.noalias() = A * B;
-  else if (!ta && tb) C.noalias() = A * B.transpose();
-  else if (ta && !tb) C.noalias() = A.transpose() * B;
-  else C.noalias() = A.transpose() * B.transpose();
+  const index_t lda = a.shape()[1], ldb = b.shape()[1];  // a transposed operand swaps its strides
+  const StridedMatrix<T> A{a.data(), ta ? 1 : lda, ta ? lda : 1}, B{b.data(), tb ? 1 : ldb, tb ? ldb : 1};
+  gemm_kernel(m, n, ka, A, B, out.data(), n, false);
   return out;
 }
 

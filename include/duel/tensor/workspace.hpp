@@ -1,9 +1,9 @@
 // Workspace: scratch buffers that kernels reuse from call to call.
 //
-// Convolution needs large temporary matrices (im2col columns, gathered gradients). Allocating them
-// afresh on every call would cost page faults and heap traffic on every training step; instead
-// each thread keeps a few numbered slots that only ever grow, so steady-state training allocates
-// nothing here.
+// Convolution needs large temporary matrices (im2col columns and phase planes, gathered gradients:
+// slots 0 to 2), and the GEMM kernel its packed panels (slots 3 to 5). Allocating them afresh on
+// every call would cost page faults and heap traffic on every training step; instead each thread
+// keeps a few numbered slots that only ever grow, so steady-state training allocates nothing here.
 #pragma once
 
 #include <array>
@@ -22,7 +22,7 @@ T* workspace(int slot, std::size_t count) {
     std::shared_ptr<T> data;
     std::size_t capacity = 0;
   };
-  thread_local std::array<Slot, 4> slots;
+  thread_local std::array<Slot, 6> slots;
   Slot& s = slots[static_cast<std::size_t>(slot)];
   if (count > s.capacity) {
     s.data = allocate_storage<T>(count);

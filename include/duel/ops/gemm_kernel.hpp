@@ -1,0 +1,229 @@
+// gemm_kernel: C = op(A) op(B) (or C += ...), the matrix product every layer ends up in.
+//
+// The classic blocked design of GotoBLAS/BLIS, written with Eigen's SIMD packets:
+//
+//   for each block of kc rows of op(B)               (kc x N, streamed from L3)
+//     pack it into panels of NR columns              Bp[k*NR + c] = op(B)(k, j+c)
+//     for each block of mc rows of op(A)             (mc x kc, stays in L2)
+//       pack it into panels of MR rows               Ap[k*MR + r] = op(A)(i+r, k)
+//       for each NR panel, for each MR panel:        (the NR panel stays in L1)
+//         micro-kernel: an MR x NR tile of C in registers, += over k of
+//                       broadcast(Ap[k*MR + r]) * Bp[k*NR .. k*NR + NR)
+//
+// Packing makes both operands contiguous in the order the micro-kernel reads them, whatever their
+// strides, so transposes cost nothing extra (a transposed B is packed through SIMD transposes).
+// Each element of C is summed by one thread in a fixed order of k, so results do not depend on
+// the thread count. Measured against Eigen's own product at the shapes of Duel's layers in
+// benchmarks/bench_layers.cpp; docs/performance.md has the figures.
+#pragma once
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cstring>
+
+#include "duel/tensor/parallel.hpp"
+#include "duel/tensor/shape.hpp"
+#include "duel/tensor/workspace.hpp"
+
+namespace duel::detail {
+
+// A read-only matrix with arbitrary strides: element (i, j) is data[i * row_stride + j * col_stride].
+// A row-major [rows, cols] matrix has strides (cols, 1); its transpose has strides (1, cols).
+template <class T>
+struct StridedMatrix {
+  const T* data;
+  index_t row_stride, col_stride;
+
+  T operator()(index_t i, index_t j) const { return data[i * row_stride + j * col_stride]; }
+  StridedMatrix transposed() const { return {data, col_stride, row_stride}; }
+  StridedMatrix offset(index_t i, index_t j) const { return {data + i * row_stride + j * col_stride, row_stride, col_stride}; }
+};
+
+template <class T>
+struct GemmShape {
+  using Packet = typename Eigen::internal::packet_traits<T>::type;
+  static constexpr int packet = Eigen::internal::packet_traits<T>::size;
+  // An 8 x (2 packets) tile: 16 accumulators, enough independent FMAs to hide their latency,
+  // and 8 divides the channel counts layers have (64, 128), so few rows are wasted.
+  static constexpr int mr = 8, nr = 2 * packet;
+  // kc x NR of B (24 KB of floats at AVX-512) fits L1 beside an A panel; mc x kc of A fits L2.
+  static constexpr index_t kc = 384, mc = 128, nc = 4096;
+};
+
+// Ap[k*MR + r] = A(r, k) for r < MR, k < kc, one MR panel after another; rows past m are zero.
+template <class T>
+void pack_a(StridedMatrix<T> A, index_t m, index_t kc, T* Ap) {
+  constexpr int MR = GemmShape<T>::mr;
+  for (index_t i = 0; i < m; i += MR, Ap += MR * kc) {
+    const index_t rows = std::min<index_t>(MR, m - i);
+    for (index_t r = 0; r < rows; ++r) {
+      const T* row = A.data + (i + r) * A.row_stride;
+      for (index_t k = 0; k < kc; ++k) Ap[k * MR + r] = row[k * A.col_stride];
+    }
+    for (index_t r = rows; r < MR; ++r)
+      for (index_t k = 0; k < kc; ++k) Ap[k * MR + r] = T(0);
+  }
+}
+
+// Bp[k*NR + c] = B(k, c) for k < kc, c < NR, one NR panel after another; columns past n are zero.
+// Row-major B is copied row by row; transposed B (col_stride != 1, row_stride == 1) is read as
+// packet x packet blocks and transposed in registers.
+template <class T>
+void pack_b(StridedMatrix<T> B, index_t kc, index_t n, T* Bp) {
+  using namespace Eigen::internal;
+  using Packet = typename GemmShape<T>::Packet;
+  constexpr int P = GemmShape<T>::packet, NR = GemmShape<T>::nr;
+  for (index_t j = 0; j < n; j += NR, Bp += NR * kc) {
+    const index_t cols = std::min<index_t>(NR, n - j);
+    index_t k0 = 0;
+    if (B.col_stride == 1) {
+      for (; k0 < kc; ++k0) {
+        std::memcpy(Bp + k0 * NR, B.data + k0 * B.row_stride + j, static_cast<std::size_t>(cols) * sizeof(T));
+        std::fill(Bp + k0 * NR + cols, Bp + (k0 + 1) * NR, T(0));
+      }
+    } else if (B.row_stride == 1) {
+      for (; k0 + P <= kc; k0 += P) {
+        for (int h = 0; h < NR; h += P) {
+// Eigen's packet types carry a may_alias attribute that g++ reports as dropped (harmlessly) when
+// they become a template argument; Eigen's own headers hit the same, silenced as system headers.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"
+          PacketBlock<Packet, P> block;
+#pragma GCC diagnostic pop
+          for (int i = 0; i < P; ++i) {
+            block.packet[i] = h + i < cols ? ploadu<Packet>(B.data + k0 + (j + h + i) * B.col_stride) : pset1<Packet>(T(0));
+          }
+          ptranspose(block);
+          for (int i = 0; i < P; ++i) pstoreu(Bp + (k0 + i) * NR + h, block.packet[i]);
+        }
+      }
+    }
+    for (; k0 < kc; ++k0) {  // any other strides, and the rows a packet block did not cover
+      for (index_t c = 0; c < NR; ++c) Bp[k0 * NR + c] = c < cols ? B(k0, j + c) : T(0);
+    }
+  }
+}
+
+// The MR x NR tile of C at c (row stride ldc; only its first m rows and n columns exist):
+// c (=|+=) sum over k < kc of Ap[k*MR + r] * Bp[k*NR + col].
+template <class T>
+void micro_kernel(index_t kc, const T* Ap, const T* Bp, T* c, index_t ldc, bool accumulate, index_t m, index_t n) {
+  using namespace Eigen::internal;
+  using Packet = typename GemmShape<T>::Packet;
+  constexpr int P = GemmShape<T>::packet, MR = GemmShape<T>::mr, NR = GemmShape<T>::nr, NP = NR / P;
+  Packet acc[MR][NP];
+  for (auto& row : acc)
+    for (Packet& a : row) a = pset1<Packet>(T(0));
+  for (index_t k = 0; k < kc; ++k, Ap += MR, Bp += NR) {
+    Packet b[NP];
+    for (int p = 0; p < NP; ++p) b[p] = ploadu<Packet>(Bp + p * P);
+    for (int r = 0; r < MR; ++r) {
+      const Packet a = pset1<Packet>(Ap[r]);
+      for (int p = 0; p < NP; ++p) acc[r][p] = pmadd(a, b[p], acc[r][p]);
+    }
+  }
+  if (m == MR && n == NR) {
+    for (int r = 0; r < MR; ++r) {
+      for (int p = 0; p < NP; ++p) {
+        T* dst = c + r * ldc + p * P;
+        pstoreu(dst, accumulate ? padd(ploadu<Packet>(dst), acc[r][p]) : acc[r][p]);
+      }
+    }
+    return;
+  }
+  alignas(64) T tile[MR * NR];  // a tile on the edge of C: spill, then write the part that exists
+  for (int r = 0; r < MR; ++r)
+    for (int p = 0; p < NP; ++p) pstoreu(tile + r * NR + p * P, acc[r][p]);
+  for (index_t r = 0; r < m; ++r) {
+    for (index_t j = 0; j < n; ++j) c[r * ldc + j] = (accumulate ? c[r * ldc + j] : T(0)) + tile[r * NR + j];
+  }
+}
+
+// y (=|+=) A x for A [M, K], x [K] (stride incx), y [M] (stride incy). A matrix-vector product
+// reads each element of A once, so memory decides its speed, not FMAs: packing would only add
+// traffic. Eigen's GEMV does it when A has a contiguous row or column, plain loops otherwise.
+template <class T>
+void gemv_kernel(index_t M, index_t K, StridedMatrix<T> A, const T* x, index_t incx, T* y, index_t incy, bool accumulate) {
+  using Vector = Eigen::Matrix<T, Eigen::Dynamic, 1>;
+  using RowMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  using ColMajor = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::ColMajor>;
+  const Eigen::Map<const Vector, 0, Eigen::InnerStride<>> xv(x, K, Eigen::InnerStride<>(incx));
+  Eigen::Map<Vector, 0, Eigen::InnerStride<>> yv(y, M, Eigen::InnerStride<>(incy));
+  if (!accumulate) yv.setZero();
+  if (A.col_stride == 1) {
+    yv.noalias() += Eigen::Map<const RowMajor, 0, Eigen::OuterStride<>>(A.data, M, K, Eigen::OuterStride<>(A.row_stride)) * xv;
+  } else if (A.row_stride == 1) {
+    yv.noalias() += Eigen::Map<const ColMajor, 0, Eigen::OuterStride<>>(A.data, M, K, Eigen::OuterStride<>(A.col_stride)) * xv;
+  } else {
+    for (index_t i = 0; i < M; ++i)
+      for (index_t k = 0; k < K; ++k) yv[i] += A(i, k) * xv[k];
+  }
+}
+
+// One thread's product: C [M, N] (row stride ldc) (=|+=) A [M, K] B [K, N].
+template <class T>
+void gemm_serial(index_t M, index_t N, index_t K, StridedMatrix<T> A, StridedMatrix<T> B, T* C, index_t ldc, bool accumulate) {
+  using S = GemmShape<T>;
+  auto round_up = [](index_t x, index_t to) { return (x + to - 1) / to * to; };
+  T* Ap = workspace<T>(3, static_cast<std::size_t>(round_up(std::min(S::mc, M), S::mr) * S::kc));
+  T* Bp = workspace<T>(4, static_cast<std::size_t>(round_up(std::min(S::nc, N), S::nr) * S::kc));
+  for (index_t jc = 0; jc < N; jc += S::nc) {
+    const index_t nc = std::min(S::nc, N - jc);
+    for (index_t pc = 0; pc < K; pc += S::kc) {
+      const index_t kc = std::min(S::kc, K - pc);
+      const bool add = accumulate || pc > 0;
+      pack_b(B.offset(pc, jc), kc, nc, Bp);
+      for (index_t ic = 0; ic < M; ic += S::mc) {
+        const index_t mc = std::min(S::mc, M - ic);
+        pack_a(A.offset(ic, pc), mc, kc, Ap);
+        for (index_t jr = 0; jr < nc; jr += S::nr) {
+          for (index_t ir = 0; ir < mc; ir += S::mr) {
+            micro_kernel(kc, Ap + ir * kc, Bp + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc, add,
+                         std::min<index_t>(S::mr, mc - ir), std::min<index_t>(S::nr, nc - jr));
+          }
+        }
+      }
+    }
+  }
+}
+
+// C [M, N] (row stride ldc) = A [M, K] B [K, N], or C += A B when accumulate is set.
+// Threads split C into column blocks (or row blocks, whichever divides more evenly).
+template <class T>
+void gemm_kernel(index_t M, index_t N, index_t K, StridedMatrix<T> A, StridedMatrix<T> B, T* C, index_t ldc, bool accumulate) {
+  using S = GemmShape<T>;
+  if (M == 0 || N == 0) return;
+  if (K == 0) {
+    if (!accumulate)
+      for (index_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, T(0));
+    return;
+  }
+  if (N == 1) return gemv_kernel(M, K, A, B.data, B.row_stride, C, ldc, accumulate);
+  if (M == 1) return gemv_kernel(N, K, B.transposed(), A.data, A.col_stride, C, 1, accumulate);  // C^T = B^T A^T
+  if (N < S::nr && M > N) {  // a thin C wastes most of each NR panel: compute C^T = B^T A^T instead
+    T* Ct = workspace<T>(5, static_cast<std::size_t>(N * M));
+    gemm_kernel(N, M, K, B.transposed(), A.transposed(), Ct, M, false);
+    for (index_t i = 0; i < M; ++i) {
+      for (index_t j = 0; j < N; ++j) C[i * ldc + j] = (accumulate ? C[i * ldc + j] : T(0)) + Ct[j * M + i];
+    }
+    return;
+  }
+  const index_t threads = M * N * K >= (index_t(1) << 18) ? get_num_threads() : 1;
+  if (threads == 1) return gemm_serial(M, N, K, A, B, C, ldc, accumulate);
+  const index_t row_blocks = (M + S::mr - 1) / S::mr, col_blocks = (N + S::nr - 1) / S::nr;
+  // The largest share any thread gets, in elements of C: the smaller, the better balanced.
+  auto share = [&](index_t blocks, index_t block, index_t other) { return (blocks + threads - 1) / threads * block * other; };
+  if (share(col_blocks, S::nr, M) <= share(row_blocks, S::mr, N)) {
+    parallel_for(0, col_blocks, 1, [&](index_t lo, index_t hi) {
+      const index_t j0 = lo * S::nr, j1 = std::min(N, hi * S::nr);
+      gemm_serial(M, j1 - j0, K, A, B.offset(0, j0), C + j0, ldc, accumulate);
+    });
+  } else {
+    parallel_for(0, row_blocks, 1, [&](index_t lo, index_t hi) {
+      const index_t i0 = lo * S::mr, i1 = std::min(M, hi * S::mr);
+      gemm_serial(i1 - i0, N, K, A.offset(i0, 0), B, C + i0 * ldc, ldc, accumulate);
+    });
+  }
+}
+
+}  // namespace duel::detail
