@@ -56,6 +56,10 @@ void pack_a(StridedMatrix<T> A, index_t m, index_t kc, T* Ap) {
   constexpr int MR = GemmShape<T>::mr;
   for (index_t i = 0; i < m; i += MR, Ap += MR * kc) {
     const index_t rows = std::min<index_t>(MR, m - i);
+    if (rows == MR && A.row_stride == 1) {  // transposed A: each k is MR contiguous numbers
+      for (index_t k = 0; k < kc; ++k) std::memcpy(Ap + k * MR, A.data + i + k * A.col_stride, MR * sizeof(T));
+      continue;
+    }
     for (index_t r = 0; r < rows; ++r) {
       const T* row = A.data + (i + r) * A.row_stride;
       for (index_t k = 0; k < kc; ++k) Ap[k * MR + r] = row[k * A.col_stride];
@@ -165,8 +169,9 @@ template <class T>
 void gemm_serial(index_t M, index_t N, index_t K, StridedMatrix<T> A, StridedMatrix<T> B, T* C, index_t ldc, bool accumulate) {
   using S = GemmShape<T>;
   auto round_up = [](index_t x, index_t to) { return (x + to - 1) / to * to; };
-  T* Ap = workspace<T>(3, static_cast<std::size_t>(round_up(std::min(S::mc, M), S::mr) * S::kc));
-  T* Bp = workspace<T>(4, static_cast<std::size_t>(round_up(std::min(S::nc, N), S::nr) * S::kc));
+  const index_t depth = std::min(S::kc, K);
+  T* Ap = workspace<T>(3, static_cast<std::size_t>(round_up(std::min(S::mc, M), S::mr) * depth));
+  T* Bp = workspace<T>(4, static_cast<std::size_t>(round_up(std::min(S::nc, N), S::nr) * depth));
   for (index_t jc = 0; jc < N; jc += S::nc) {
     const index_t nc = std::min(S::nc, N - jc);
     for (index_t pc = 0; pc < K; pc += S::kc) {

@@ -7,9 +7,11 @@
 // before the step (decoupled weight decay, Loshchilov & Hutter).
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 
 #include "duel/optim/optimizer.hpp"
+#include "duel/tensor/parallel.hpp"
 
 namespace duel::optim {
 
@@ -32,17 +34,27 @@ class Adam : public Optimizer {
  protected:
   void update(std::size_t i, Array p, ConstArray g) override {
     const double t = static_cast<double>(step_count(i));
-    const auto b1 = static_cast<float>(o_.beta1), b2 = static_cast<float>(o_.beta2);
+    const auto b1 = static_cast<float>(o_.beta1), b2 = static_cast<float>(o_.beta2), eps = static_cast<float>(o_.eps);
     const auto wd = static_cast<float>(o_.weight_decay), lr_f = static_cast<float>(lr());
-    if (decoupled_) p *= 1 - lr_f * wd;
-    const float l2 = decoupled_ ? 0.0f : wd;
-    auto m = buffer(i, "exp_avg")->as_array();
-    auto v = buffer(i, "exp_avg_sq")->as_array();
-    m = b1 * m + (1 - b1) * (g + l2 * p);
-    v = b2 * v + (1 - b2) * (g + l2 * p).square();
+    const float decay = decoupled_ ? 1 - lr_f * wd : 1.0f, l2 = decoupled_ ? 0.0f : wd;
     const auto step_size = static_cast<float>(lr() / (1 - std::pow(o_.beta1, t)));
     const auto root_correction = static_cast<float>(std::sqrt(1 - std::pow(o_.beta2, t)));
-    p -= step_size * m / (v.sqrt() / root_correction + static_cast<float>(o_.eps));
+    float* m_data = buffer(i, "exp_avg")->data();
+    float* v_data = buffer(i, "exp_avg_sq")->data();
+    // Element-wise, so any split gives the same numbers: threads take contiguous ranges, and each
+    // range goes in blocks small enough that p, g, m and v stay in L1 across the three updates.
+    parallel_for(0, p.size(), index_t(1) << 14, [&](index_t lo, index_t hi) {
+      constexpr index_t block = 2048;
+      for (index_t a = lo; a < hi; a += block) {
+        const index_t n = std::min(block, hi - a);
+        auto ps = p.segment(a, n);
+        const auto gs = g.segment(a, n) + l2 * ps;
+        Eigen::Map<Eigen::ArrayXf> m(m_data + a, n), v(v_data + a, n);
+        m = b1 * m + (1 - b1) * gs;
+        v = b2 * v + (1 - b2) * gs.square();
+        ps = decay * ps - step_size * m / (v.sqrt() / root_correction + eps);
+      }
+    });
   }
 
   std::map<std::string, double> hyperparameters() const override {
