@@ -12,6 +12,7 @@
 //
 // Packing makes both operands contiguous in the order the micro-kernel reads them, whatever their
 // strides, so transposes cost nothing extra (a transposed B is packed through SIMD transposes).
+// A row-major B needs no packing: each of its panel rows is already NR contiguous numbers.
 // Each element of C is summed by one thread in a fixed order of k, so results do not depend on
 // the thread count. Measured against Eigen's own product at the shapes of Duel's layers in
 // benchmarks/bench_layers.cpp; docs/performance.md has the figures.
@@ -109,16 +110,16 @@ void pack_b(StridedMatrix<T> B, index_t kc, index_t n, T* Bp) {
 }
 
 // The MR x NR tile of C at c (row stride ldc; only its first m rows and n columns exist):
-// c (=|+=) sum over k < kc of Ap[k*MR + r] * Bp[k*NR + col].
+// c (=|+=) sum over k < kc of Ap[k*MR + r] * Bp[k*ldb + col], where ldb is NR for a packed panel.
 template <class T>
-void micro_kernel(index_t kc, const T* Ap, const T* Bp, T* c, index_t ldc, bool accumulate, index_t m, index_t n) {
+void micro_kernel(index_t kc, const T* Ap, const T* Bp, index_t ldb, T* c, index_t ldc, bool accumulate, index_t m, index_t n) {
   using namespace Eigen::internal;
   using Packet = typename GemmShape<T>::Packet;
   constexpr int P = GemmShape<T>::packet, MR = GemmShape<T>::mr, NR = GemmShape<T>::nr, NP = NR / P;
   Packet acc[MR][NP];
   for (auto& row : acc)
     for (Packet& a : row) a = pset1<Packet>(T(0));
-  for (index_t k = 0; k < kc; ++k, Ap += MR, Bp += NR) {
+  for (index_t k = 0; k < kc; ++k, Ap += MR, Bp += ldb) {
     Packet b[NP];
     for (int p = 0; p < NP; ++p) b[p] = ploadu<Packet>(Bp + p * P);
     for (int r = 0; r < MR; ++r) {
@@ -177,13 +178,18 @@ void gemm_serial(index_t M, index_t N, index_t K, StridedMatrix<T> A, StridedMat
     for (index_t pc = 0; pc < K; pc += S::kc) {
       const index_t kc = std::min(S::kc, K - pc);
       const bool add = accumulate || pc > 0;
-      pack_b(B.offset(pc, jc), kc, nc, Bp);
+      // A row-major B already has each panel row contiguous: its full panels are read in place
+      // (measured no slower even for 128 panels of A), only a ragged last panel is packed.
+      const index_t packed_from = B.col_stride == 1 ? nc / S::nr * S::nr : 0;
+      if (packed_from < nc) pack_b(B.offset(pc, jc + packed_from), kc, nc - packed_from, Bp + packed_from * kc);
       for (index_t ic = 0; ic < M; ic += S::mc) {
         const index_t mc = std::min(S::mc, M - ic);
         pack_a(A.offset(ic, pc), mc, kc, Ap);
         for (index_t jr = 0; jr < nc; jr += S::nr) {
           for (index_t ir = 0; ir < mc; ir += S::mr) {
-            micro_kernel(kc, Ap + ir * kc, Bp + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc, add,
+            const bool in_place = jr < packed_from;
+            const T* panel = in_place ? B.data + pc * B.row_stride + jc + jr : Bp + jr * kc;
+            micro_kernel(kc, Ap + ir * kc, panel, in_place ? B.row_stride : S::nr, C + (ic + ir) * ldc + jc + jr, ldc, add,
                          std::min<index_t>(S::mr, mc - ir), std::min<index_t>(S::nr, nc - jr));
           }
         }
