@@ -68,8 +68,10 @@ void check(index_t M, index_t N, index_t K, bool ta, bool tb, bool accumulate, d
 }  // namespace
 
 TEST_CASE("gemm_kernel: every transpose, edge tiles, block boundaries and accumulation match the definition") {
-  // Sizes straddle the micro-tile (8 x 2 packets), the K block (384) and the row block (128).
-  const index_t sizes[][3] = {{1, 1, 1}, {7, 5, 3}, {8, 32, 16}, {9, 33, 17}, {64, 100, 385}, {130, 70, 40}, {13, 3, 800}, {3, 200, 9}};
+  // Sizes straddle the micro-tile (8 x 2 packets), the K block (384), the row block (128) and the
+  // column block (4096).
+  const index_t sizes[][3] = {{1, 1, 1},    {7, 5, 3},    {8, 32, 16}, {9, 33, 17},
+                              {64, 100, 385}, {130, 70, 40}, {13, 3, 800}, {3, 200, 9}, {9, 4133, 20}};
   for (const auto& s : sizes) {
     for (bool ta : {false, true}) {
       for (bool tb : {false, true}) {
