@@ -11,8 +11,8 @@
 // the twin's work (so GFLOP/s compare like with like), duel_macs_per_iter what Duel really does.
 //
 // Heap traffic is counted by replacing the global operator new and delete (every form) in this
-// file, during the timed iterations only. Eigen takes its own scratch memory from std::malloc,
-// which these counts do not see.
+// file, during the timed iterations only. Eigen's matrix-vector products (the critic's last layer)
+// may take scratch memory from std::malloc, which these counts do not see.
 #include <atomic>
 #include <cstdlib>
 #include <new>

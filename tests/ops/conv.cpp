@@ -151,3 +151,13 @@ TEST_CASE("conv2d and conv_transpose2d: bad shapes and settings say what is wron
   CHECK_THROWS_WITH_AS(duel::conv_transpose2d(small, Var<double>(duel::zeros<double>({2, 1, 3, 3}))),
                        "conv_transpose2d: input [1,1,3,3] has 1 channel but weight [2,1,3,3] expects 2", duel::ShapeError);
 }
+
+TEST_CASE("conv2d: an empty batch gives an empty output and zero weight gradients") {
+  Var<float> x(duel::zeros<float>({0, 2, 5, 5}), true);
+  Var<float> w(duel::full<float>({3, 2, 3, 3}, 1.0f), true);
+  Var<float> y = duel::conv2d(x, w, {}, {.padding = 1});
+  CHECK(y.shape() == duel::Shape{0, 3, 5, 5});
+  y.backward(Var<float>(duel::zeros<float>({0, 3, 5, 5})));
+  REQUIRE(w.grad().defined());
+  for (float v : std::vector<float>(w.grad().value().data(), w.grad().value().data() + w.numel())) CHECK(v == 0.0f);
+}

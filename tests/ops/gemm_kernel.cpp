@@ -70,8 +70,12 @@ void check(index_t M, index_t N, index_t K, bool ta, bool tb, bool accumulate, d
 TEST_CASE("gemm_kernel: every transpose, edge tiles, block boundaries and accumulation match the definition") {
   // Sizes straddle the micro-tile (8 x 2 packets), the K block (384), the row block (128) and the
   // column block (4096).
-  const index_t sizes[][3] = {{1, 1, 1},    {7, 5, 3},    {8, 32, 16}, {9, 33, 17},
-                              {64, 100, 385}, {130, 70, 40}, {13, 3, 800}, {3, 200, 9}, {9, 4133, 20}};
+  // One thread, so that no split hides a boundary; {1, 37, 50} and {37, 1, 50} are matrix-vector
+  // products.
+  const index_t sizes[][3] = {{1, 1, 1},     {7, 5, 3},     {8, 32, 16},  {9, 33, 17},  {64, 100, 385}, {130, 70, 40},
+                              {13, 3, 800},  {3, 200, 9},   {9, 4133, 20}, {1, 37, 50},  {37, 1, 50}};
+  const int before = duel::get_num_threads();
+  duel::set_num_threads(1);
   for (const auto& s : sizes) {
     for (bool ta : {false, true}) {
       for (bool tb : {false, true}) {
@@ -81,6 +85,22 @@ TEST_CASE("gemm_kernel: every transpose, edge tiles, block boundaries and accumu
         }
       }
     }
+  }
+  duel::set_num_threads(before);
+}
+
+TEST_CASE("gemm_kernel: operands with no unit stride (every other element of a larger matrix)") {
+  const index_t sizes[][3] = {{9, 33, 17}, {1, 20, 7}, {20, 1, 7}};
+  for (const auto& s : sizes) {
+    const index_t M = s[0], N = s[1], K = s[2];
+    CAPTURE(M);
+    CAPTURE(N);
+    const std::vector<double> a = numbered<double>(4 * M * K, 1), b = numbered<double>(4 * K * N, 2);
+    const StridedMatrix<double> A{a.data(), 4 * K, 2}, B{b.data(), 4 * N, 2};
+    std::vector<double> C = numbered<double>(M * N, 3);
+    const std::vector<double> expected = naive(M, N, K, A, B, C, N, true);
+    gemm_kernel(M, N, K, A, B, C.data(), N, true);
+    for (std::size_t k = 0; k < C.size(); ++k) CHECK(C[k] == doctest::Approx(expected[k]).epsilon(1e-12));
   }
 }
 

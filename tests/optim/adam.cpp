@@ -45,3 +45,26 @@ TEST_CASE("AdamW: PyTorch's default weight decay 0.01, applied to the parameter,
   adamw.step();
   duel::test::check_close(p, {2 * (1 - 0.1f * 0.01f)}, 1e-6);
 }
+
+// Eigen runs a block's unaligned head one number at a time and the rest in SIMD packets, whose
+// square root may differ in the last bit; the blocks must therefore not move with the threads.
+TEST_CASE("Adam and AdamW: the same parameters for any thread count, across several blocks") {
+  const duel::index_t n = 3 * 16384 + 5;
+  std::vector<std::vector<float>> results;
+  const int before = duel::get_num_threads();
+  for (int threads : {1, 2, 3}) {
+    for (bool decoupled : {false, true}) {
+      duel::set_num_threads(threads);
+      duel::Generator gen(7);
+      Var<float> p(duel::randn<float>({n}, gen), true);
+      optim::Adam adam({p}, 0.01, {.weight_decay = 0.1}, decoupled);
+      for (int step = 0; step < 3; ++step) {
+        p.set_grad(Var<float>(duel::randn<float>({n}, gen)));
+        adam.step();
+      }
+      results.emplace_back(p.value().data(), p.value().data() + n);
+    }
+  }
+  duel::set_num_threads(before);
+  for (std::size_t k = 2; k < results.size(); ++k) CHECK(results[k] == results[k % 2]);
+}

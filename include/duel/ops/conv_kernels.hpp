@@ -20,9 +20,10 @@
 namespace duel::detail {
 
 // Images per GEMM: as many as fit a budget of 1M elements (4 MB of floats) for the columns
-// matrix. Wide enough for Eigen's GEMM, small enough that im2col writes into cache and the GEMM
-// reads from it: for the critic's Conv2d(64, 128) at batch 64, 20 images per chunk take 6.6 ms
-// forward on one thread where the whole batch at once (3.2M elements) took 7.9-9.0 ms.
+// matrix. Wide enough for the GEMM's panels, small enough that im2col writes into cache and the
+// GEMM reads from it: for the critic's Conv2d(64, 128) at batch 64, 20 images per chunk took 6.6 ms
+// forward on one thread where the whole batch at once (3.2M elements) took 7.9-9.0 ms (with
+// Eigen's GEMM; budgets from 128K to 2M elements timed again with gemm_kernel: 1M still best).
 inline index_t conv_chunk(index_t batch, index_t per_image) {
   constexpr index_t budget = index_t(1) << 20;
   return std::clamp<index_t>(budget / std::max<index_t>(per_image, 1), 1, std::max<index_t>(batch, 1));
@@ -100,6 +101,7 @@ void conv2d_weight_kernel(const T* x, const T* gy, T* dw, index_t batch, const C
   const index_t chunk = conv_chunk(batch, K * L);
   T* cols = workspace<T>(0, static_cast<std::size_t>(K * chunk * L));
   T* gathered = workspace<T>(1, static_cast<std::size_t>(O * chunk * L));
+  if (batch == 0) std::fill(dw, dw + O * K, T(0));  // no images: no chunk writes dW
   for (index_t n0 = 0; n0 < batch; n0 += chunk) {
     const index_t B = std::min(chunk, batch - n0);
     im2col_chunk(x, g, n0, B, cols);

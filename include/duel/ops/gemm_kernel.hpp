@@ -4,6 +4,7 @@
 //
 //   for each block of kc rows of op(B)               (kc x N, streamed from L3)
 //     pack it into panels of NR columns              Bp[k*NR + c] = op(B)(k, j+c)
+//       (unless B is row-major: each panel row is then already NR contiguous numbers, read in place)
 //     for each block of mc rows of op(A)             (mc x kc, stays in L2)
 //       pack it into panels of MR rows               Ap[k*MR + r] = op(A)(i+r, k)
 //       for each NR panel, for each MR panel:        (the NR panel stays in L1)
@@ -12,7 +13,6 @@
 //
 // Packing makes both operands contiguous in the order the micro-kernel reads them, whatever their
 // strides, so transposes cost nothing extra (a transposed B is packed through SIMD transposes).
-// A row-major B needs no packing: each of its panel rows is already NR contiguous numbers.
 // Each element of C is summed by one thread in a fixed order of k, so results do not depend on
 // the thread count. Measured against Eigen's own product at the shapes of Duel's layers in
 // benchmarks/bench_layers.cpp; docs/performance.md has the figures.
@@ -41,7 +41,7 @@ struct StridedMatrix {
 };
 
 template <class T>
-struct GemmShape {
+struct GemmBlocking {
   using Packet = typename Eigen::internal::packet_traits<T>::type;
   static constexpr int packet = Eigen::internal::packet_traits<T>::size;
   // An 8 x (2 packets) tile: 16 accumulators, enough independent FMAs to hide their latency,
@@ -55,7 +55,7 @@ struct GemmShape {
 // Ap[k*MR + r] = A(r, k) for r < MR, k < kc, one MR panel after another; rows past m are zero.
 template <class T>
 void pack_a(StridedMatrix<T> A, index_t m, index_t kc, T* Ap) {
-  constexpr int MR = GemmShape<T>::mr;
+  constexpr int MR = GemmBlocking<T>::mr;
   for (index_t i = 0; i < m; i += MR, Ap += MR * kc) {
     const index_t rows = std::min<index_t>(MR, m - i);
     if (rows == MR && A.row_stride == 1) {  // transposed A: each k is MR contiguous numbers
@@ -71,14 +71,19 @@ void pack_a(StridedMatrix<T> A, index_t m, index_t kc, T* Ap) {
   }
 }
 
+// Eigen's packet types carry a may_alias attribute that g++ reports as dropped (harmlessly) when
+// they become a template argument, as in PacketBlock below; Eigen's own headers do the same,
+// silenced there as system headers.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"
 // Bp[k*NR + c] = B(k, c) for k < kc, c < NR, one NR panel after another; columns past n are zero.
 // Row-major B is copied row by row; transposed B (col_stride != 1, row_stride == 1) is read as
 // packet x packet blocks and transposed in registers.
 template <class T>
 void pack_b(StridedMatrix<T> B, index_t kc, index_t n, T* Bp) {
   using namespace Eigen::internal;
-  using Packet = typename GemmShape<T>::Packet;
-  constexpr int P = GemmShape<T>::packet, NR = GemmShape<T>::nr;
+  using Packet = typename GemmBlocking<T>::Packet;
+  constexpr int P = GemmBlocking<T>::packet, NR = GemmBlocking<T>::nr;
   for (index_t j = 0; j < n; j += NR, Bp += NR * kc) {
     const index_t cols = std::min<index_t>(NR, n - j);
     index_t k0 = 0;
@@ -90,12 +95,7 @@ void pack_b(StridedMatrix<T> B, index_t kc, index_t n, T* Bp) {
     } else if (B.row_stride == 1) {
       for (; k0 + P <= kc; k0 += P) {
         for (int h = 0; h < NR; h += P) {
-// Eigen's packet types carry a may_alias attribute that g++ reports as dropped (harmlessly) when
-// they become a template argument; Eigen's own headers hit the same, silenced as system headers.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wignored-attributes"
           PacketBlock<Packet, P> block;
-#pragma GCC diagnostic pop
           for (int i = 0; i < P; ++i) {
             block.packet[i] = h + i < cols ? ploadu<Packet>(B.data + k0 + (j + h + i) * B.col_stride) : pset1<Packet>(T(0));
           }
@@ -110,21 +110,23 @@ void pack_b(StridedMatrix<T> B, index_t kc, index_t n, T* Bp) {
   }
 }
 
+#pragma GCC diagnostic pop
+
 // The MR x NR tile of C at c (row stride ldc; only its first m rows and n columns exist):
 // c (=|+=) sum over k < kc of Ap[k*MR + r] * Bp[k*ldb + col], where ldb is NR for a packed panel.
 template <class T>
 void micro_kernel(index_t kc, const T* Ap, const T* Bp, index_t ldb, T* c, index_t ldc, bool accumulate, index_t m, index_t n) {
   using namespace Eigen::internal;
-  using Packet = typename GemmShape<T>::Packet;
-  constexpr int P = GemmShape<T>::packet, MR = GemmShape<T>::mr, NR = GemmShape<T>::nr, NP = NR / P;
+  using Packet = typename GemmBlocking<T>::Packet;
+  constexpr int P = GemmBlocking<T>::packet, MR = GemmBlocking<T>::mr, NR = GemmBlocking<T>::nr, NP = NR / P;
   Packet acc[MR][NP];
   for (auto& row : acc)
     for (Packet& a : row) a = pset1<Packet>(T(0));
-  for (index_t k = 0; k < kc; ++k, Ap += MR, Bp += ldb) {
+  for (index_t k = 0; k < kc; ++k) {
     Packet b[NP];
-    for (int p = 0; p < NP; ++p) b[p] = ploadu<Packet>(Bp + p * P);
+    for (int p = 0; p < NP; ++p) b[p] = ploadu<Packet>(Bp + k * ldb + p * P);
     for (int r = 0; r < MR; ++r) {
-      const Packet a = pset1<Packet>(Ap[r]);
+      const Packet a = pset1<Packet>(Ap[k * MR + r]);
       for (int p = 0; p < NP; ++p) acc[r][p] = pmadd(a, b[p], acc[r][p]);
     }
   }
@@ -169,7 +171,7 @@ void gemv_kernel(index_t M, index_t K, StridedMatrix<T> A, const T* x, index_t i
 // One thread's product: C [M, N] (row stride ldc) (=|+=) A [M, K] B [K, N].
 template <class T>
 void gemm_serial(index_t M, index_t N, index_t K, StridedMatrix<T> A, StridedMatrix<T> B, T* C, index_t ldc, bool accumulate) {
-  using S = GemmShape<T>;
+  using S = GemmBlocking<T>;
   auto round_up = [](index_t x, index_t to) { return (x + to - 1) / to * to; };
   const index_t depth = std::min(S::kc, K);
   T* Ap = workspace<T>(3, static_cast<std::size_t>(round_up(std::min(S::mc, M), S::mr) * depth));
@@ -204,7 +206,7 @@ void gemm_serial(index_t M, index_t N, index_t K, StridedMatrix<T> A, StridedMat
 // Threads split C into column blocks (or row blocks, whichever divides more evenly).
 template <class T>
 void gemm_kernel(index_t M, index_t N, index_t K, StridedMatrix<T> A, StridedMatrix<T> B, T* C, index_t ldc, bool accumulate) {
-  using S = GemmShape<T>;
+  using S = GemmBlocking<T>;
   if (M == 0 || N == 0) return;
   if (K == 0) {
     if (!accumulate)

@@ -36,23 +36,27 @@ class Adam : public Optimizer {
     const double t = static_cast<double>(step_count(i));
     const auto b1 = static_cast<float>(o_.beta1), b2 = static_cast<float>(o_.beta2), eps = static_cast<float>(o_.eps);
     const auto wd = static_cast<float>(o_.weight_decay), lr_f = static_cast<float>(lr());
-    const float decay = decoupled_ ? 1 - lr_f * wd : 1.0f, l2 = decoupled_ ? 0.0f : wd;
+    const float decay = 1 - lr_f * wd, l2 = decoupled_ ? 0.0f : wd;
     const auto step_size = static_cast<float>(lr() / (1 - std::pow(o_.beta1, t)));
     const auto root_correction = static_cast<float>(std::sqrt(1 - std::pow(o_.beta2, t)));
     float* m_data = buffer(i, "exp_avg")->data();
     float* v_data = buffer(i, "exp_avg_sq")->data();
-    // Element-wise, so any split gives the same numbers: threads take contiguous ranges, and each
-    // range goes in blocks small enough that p, g, m and v stay in L1 across the three updates.
-    parallel_for(0, p.size(), index_t(1) << 14, [&](index_t lo, index_t hi) {
-      constexpr index_t block = 2048;
-      for (index_t a = lo; a < hi; a += block) {
-        const index_t n = std::min(block, hi - a);
-        auto ps = p.segment(a, n);
-        const auto gs = g.segment(a, n) + l2 * ps;
-        Eigen::Map<Eigen::ArrayXf> m(m_data + a, n), v(v_data + a, n);
+    // One pass over p, g, m and v in blocks small enough to stay in L1 across the three updates,
+    // the blocks split over the threads. Blocks start at multiples of 2,048 whatever the thread
+    // count: Eigen takes a block's unaligned head one number at a time and the rest in SIMD
+    // packets, whose square root may differ in the last bit, so the split must not move.
+    constexpr index_t block = 2048;
+    const index_t n = p.size();
+    parallel_for(0, (n + block - 1) / block, 8, [&](index_t first, index_t last) {
+      for (index_t a = first * block; a < std::min(n, last * block); a += block) {
+        const index_t len = std::min(block, n - a);
+        auto ps = p.segment(a, len);
+        const auto gs = g.segment(a, len) + l2 * ps;
+        Eigen::Map<Eigen::ArrayXf> m(m_data + a, len), v(v_data + a, len);
         m = b1 * m + (1 - b1) * gs;
         v = b2 * v + (1 - b2) * gs.square();
-        ps = decay * ps - step_size * m / (v.sqrt() / root_correction + eps);
+        if (decoupled_) ps *= decay;  // rounded on its own, as PyTorch's mul_ before addcdiv_
+        ps -= step_size * m / (v.sqrt() / root_correction + eps);
       }
     });
   }
