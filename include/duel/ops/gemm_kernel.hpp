@@ -21,6 +21,7 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 #include "duel/tensor/parallel.hpp"
 #include "duel/tensor/shape.hpp"
@@ -40,6 +41,11 @@ struct StridedMatrix {
   StridedMatrix offset(index_t i, index_t j) const { return {data + i * row_stride + j * col_stride, row_stride, col_stride}; }
 };
 
+// Eigen's packet types carry a may_alias attribute that g++ reports as dropped (harmlessly) when
+// they become a template argument, as in PacketBlock and unpacket_traits below; Eigen's own headers do the same,
+// silenced there as system headers.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"
 template <class T>
 struct GemmBlocking {
   using Packet = typename Eigen::internal::packet_traits<T>::type;
@@ -47,6 +53,11 @@ struct GemmBlocking {
   // An 8 x (2 packets) tile: 16 accumulators, enough independent FMAs to hide their latency,
   // and 8 divides the channel counts layers have (64, 128), so few rows are wasted.
   static constexpr int mr = 8, nr = 2 * packet;
+  // A packet of exactly MR numbers, when the SIMD width has one (AVX and AVX-512 for float,
+  // AVX-512 for double): pack_a then transposes MR x MR blocks of a row-major A in registers.
+  using HalfPacket = typename Eigen::internal::packet_traits<T>::half;
+  using RowPacket = std::conditional_t<packet == mr, Packet, HalfPacket>;
+  static constexpr bool has_row_packet = Eigen::internal::unpacket_traits<RowPacket>::size == mr;
   // A block of A (mc x kc: 192 KB of floats) stays in L2 while panels of B stream through L1.
   // kc from 256 to 512 and mc of 128 or 256 measured the same at the layers' shapes.
   static constexpr index_t kc = 384, mc = 128, nc = 4096;
@@ -62,20 +73,27 @@ void pack_a(StridedMatrix<T> A, index_t m, index_t kc, T* Ap) {
       for (index_t k = 0; k < kc; ++k) std::memcpy(Ap + k * MR, A.data + i + k * A.col_stride, MR * sizeof(T));
       continue;
     }
-    for (index_t r = 0; r < rows; ++r) {
+    index_t k0 = 0;
+    if constexpr (GemmBlocking<T>::has_row_packet) {
+      if (rows == MR && A.col_stride == 1) {  // row-major A: MR rows x MR columns at a time, transposed
+        using RowPacket = typename GemmBlocking<T>::RowPacket;
+        for (; k0 + MR <= kc; k0 += MR) {
+          Eigen::internal::PacketBlock<RowPacket, MR> block;
+          for (int r = 0; r < MR; ++r) block.packet[r] = Eigen::internal::ploadu<RowPacket>(A.data + (i + r) * A.row_stride + k0);
+          Eigen::internal::ptranspose(block);
+          for (int r = 0; r < MR; ++r) Eigen::internal::pstoreu(Ap + (k0 + r) * MR, block.packet[r]);
+        }
+      }
+    }
+    for (index_t r = 0; r < rows; ++r) {  // any other strides, and the columns a block did not cover
       const T* row = A.data + (i + r) * A.row_stride;
-      for (index_t k = 0; k < kc; ++k) Ap[k * MR + r] = row[k * A.col_stride];
+      for (index_t k = k0; k < kc; ++k) Ap[k * MR + r] = row[k * A.col_stride];
     }
     for (index_t r = rows; r < MR; ++r)
-      for (index_t k = 0; k < kc; ++k) Ap[k * MR + r] = T(0);
+      for (index_t k = k0; k < kc; ++k) Ap[k * MR + r] = T(0);
   }
 }
 
-// Eigen's packet types carry a may_alias attribute that g++ reports as dropped (harmlessly) when
-// they become a template argument, as in PacketBlock below; Eigen's own headers do the same,
-// silenced there as system headers.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wignored-attributes"
 // Bp[k*NR + c] = B(k, c) for k < kc, c < NR, one NR panel after another; columns past n are zero.
 // Row-major B is copied row by row; transposed B (col_stride != 1, row_stride == 1) is read as
 // packet x packet blocks and transposed in registers.
