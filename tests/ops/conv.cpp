@@ -115,6 +115,21 @@ TEST_CASE("conv kernels: a batch split into GEMM chunks gives what each image gi
   CHECK(duel::allclose(w.grad().value(), dw_sum, 1e-4, 1e-3));
 }
 
+// Without create_graph, conv_transpose2d's backward computes both gradients from one im2col of
+// the incoming gradient (conv2d_forward_and_weight_kernel); with it, through the two ops that can
+// be differentiated again. Both must agree, here over two chunks (the 56 x 56 images above).
+TEST_CASE("conv_transpose2d: the fused backward gives the gradients of the separate ops") {
+  duel::Generator gen(107);
+  const duel::ConvTranspose2dOptions opt{.stride = 1, .padding = 1};
+  Var<float> g(duel::randn<float>({3, 16, 56, 56}, gen));  // im2col of g: 144 x 3136 per image, two chunks
+  duel::Tensor<float> x = duel::randn<float>({3, 2, 56, 56}, gen), w = duel::randn<float>({2, 16, 3, 3}, gen);
+  Var<float> x1(x, true), w1(w, true), x2(x.clone(), true), w2(w.clone(), true);
+  duel::conv_transpose2d(x1, w1, {}, opt).backward(g);
+  duel::conv_transpose2d(x2, w2, {}, opt).backward(g, {.create_graph = true});
+  CHECK(duel::allclose(x1.grad().value(), x2.grad().value(), 0, 0));
+  CHECK(duel::allclose(w1.grad().value(), w2.grad().value(), 0, 0));
+}
+
 TEST_CASE("conv2d and conv_transpose2d: bad shapes and settings say what is wrong") {
   const Var<double> x(duel::zeros<double>({1, 2, 5, 5}));
   CHECK_THROWS_WITH_AS(duel::conv2d(x, Var<double>(duel::zeros<double>({4, 3, 3, 3}))),

@@ -13,6 +13,8 @@
 #include "duel/ops/conv_kernels.hpp"
 #include "duel/ops/reduce.hpp"
 
+#include <utility>
+
 namespace duel {
 
 struct Conv2dOptions {
@@ -83,6 +85,16 @@ Var<T> conv2d_op(const Var<T>& x, const Var<T>& w, const Var<T>& b, const ConvGe
   });
 }
 
+// conv2d(x, w) and conv2d_weight(x, gy) as plain values, from one im2col of x per chunk.
+template <class T>
+std::pair<Var<T>, Var<T>> conv2d_and_weight_values(const Var<T>& x, const Var<T>& w, const Var<T>& gy, const ConvGeometry& geo) {
+  const index_t N = x.shape()[0];
+  Tensor<T> y = Tensor<T>::empty({N, geo.out_channels, geo.out_h, geo.out_w});
+  Tensor<T> dw = Tensor<T>::empty(w.shape());
+  conv2d_forward_and_weight_kernel(x.value().data(), w.value().data(), y.data(), gy.value().data(), dw.data(), N, geo);
+  return {Var<T>(std::move(y)), Var<T>(std::move(dw))};
+}
+
 // g [N, O, OH, OW] -> [N, C, H, W] (the image side of geo), with w [O, C, kh, kw] and optional bias [C].
 template <class T>
 Var<T> conv2d_transpose_op(const Var<T>& g, const Var<T>& w, const Var<T>& b, const ConvGeometry& geo) {
@@ -91,9 +103,13 @@ Var<T> conv2d_transpose_op(const Var<T>& g, const Var<T>& w, const Var<T>& b, co
   conv2d_transpose_kernel(g.value().data(), w.value().data(), x.data(), N, geo);
   add_channel_bias(x, b);
   return record<T>("conv_transpose2d", std::move(x), {g, w, b}, [g, w, geo](const BackwardContext<T>& ctx) -> GradList<T> {
+    const Var<T> db = ctx.needs_grad(2) ? sum(ctx.grad, {0, 2, 3}) : Var<T>();
+    if (ctx.needs_grad(0) && ctx.needs_grad(1) && !GradMode::is_enabled()) {  // no second derivative wanted:
+      auto [dg, dw] = conv2d_and_weight_values(ctx.grad, w, g, geo);            // one im2col for both gradients
+      return {dg, dw, db};
+    }
     return {ctx.needs_grad(0) ? conv2d_op(ctx.grad, w, Var<T>(), geo) : Var<T>(),
-            ctx.needs_grad(1) ? conv2d_weight_op(ctx.grad, g, geo) : Var<T>(),
-            ctx.needs_grad(2) ? sum(ctx.grad, {0, 2, 3}) : Var<T>()};
+            ctx.needs_grad(1) ? conv2d_weight_op(ctx.grad, g, geo) : Var<T>(), db};
   });
 }
 

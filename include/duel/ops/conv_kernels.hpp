@@ -1,4 +1,5 @@
-// The three convolution kernels, each one GEMM per chunk of images (see im2col.hpp):
+// The three convolution kernels, each one GEMM per chunk of images (see im2col.hpp), and the
+// first and third fused for a transposed convolution's backward:
 //
 //   forward      y[n]  = W  cols(x[n]) + b          W [O, C*kh*kw]
 //   transposed   x[n]  = col2im(W^T g[n])           the adjoint of forward (without bias)
@@ -54,25 +55,38 @@ const T* gather_chunk(const T* gy, const ConvGeometry& g, index_t n0, index_t B,
   return buffer;
 }
 
+// One chunk of the forward: y[n0 .. n0+B) = W cols + bias, through prod [O, B*L] (workspace slot 1).
+template <class T>
+void forward_chunk(const T* cols, const T* w, const T* bias, T* y, index_t n0, index_t B, const ConvGeometry& g) {
+  const index_t K = g.col_rows(), L = g.out_area(), O = g.out_channels;
+  T* dst = B == 1 ? y + n0 * O * L : workspace<T>(1, static_cast<std::size_t>(O * B * L));  // one image: already [O, L]
+  gemm_kernel<T>(O, B * L, K, {w, K, 1}, {cols, B * L, 1}, dst, B * L, false);
+  for (index_t b = 0; b < B; ++b) {  // [O, B*L] -> y[n0+b] = [O, L], plus bias
+    for (index_t o = 0; o < O; ++o) {
+      T* out = y + ((n0 + b) * O + o) * L;
+      const T* src = dst + o * B * L + b * L;
+      const T add = bias ? bias[o] : T(0);
+      for (index_t l = 0; l < L; ++l) out[l] = src[l] + add;
+    }
+  }
+}
+
+// One chunk of the weight gradient: dW (=|+=) g[n0 .. n0+B) cols^T, g gathered in workspace slot 1.
+template <class T>
+void weight_chunk(const T* cols, const T* gy, T* dw, index_t n0, index_t B, const ConvGeometry& g) {
+  const index_t K = g.col_rows(), L = g.out_area(), O = g.out_channels;
+  const T* G = gather_chunk(gy, g, n0, B, workspace<T>(1, static_cast<std::size_t>(O * B * L)));
+  gemm_kernel<T>(O, K, B * L, {G, B * L, 1}, {cols, 1, B * L}, dw, K, n0 > 0);  // G cols^T, summed over chunks
+}
+
 template <class T>
 void conv2d_forward_kernel(const T* x, const T* w, const T* bias, T* y, index_t batch, const ConvGeometry& g) {
-  const index_t K = g.col_rows(), L = g.out_area(), O = g.out_channels;
-  const index_t chunk = conv_chunk(batch, K * L);
-  T* cols = workspace<T>(0, static_cast<std::size_t>(K * chunk * L));
-  T* prod = workspace<T>(1, static_cast<std::size_t>(O * chunk * L));
+  const index_t chunk = conv_chunk(batch, g.col_rows() * g.out_area());
+  T* cols = workspace<T>(0, static_cast<std::size_t>(g.col_rows() * chunk * g.out_area()));
   for (index_t n0 = 0; n0 < batch; n0 += chunk) {
     const index_t B = std::min(chunk, batch - n0);
     im2col_chunk(x, g, n0, B, cols);
-    T* dst = B == 1 ? y + n0 * O * L : prod;  // one image: the product is already [O, L]
-    gemm_kernel<T>(O, B * L, K, {w, K, 1}, {cols, B * L, 1}, dst, B * L, false);
-    for (index_t b = 0; b < B; ++b) {  // [O, B*L] -> y[n0+b] = [O, L], plus bias
-      for (index_t o = 0; o < O; ++o) {
-        T* out = y + ((n0 + b) * O + o) * L;
-        const T* src = dst + o * B * L + b * L;
-        const T add = bias ? bias[o] : T(0);
-        for (index_t l = 0; l < L; ++l) out[l] = src[l] + add;
-      }
-    }
+    forward_chunk(cols, w, bias, y, n0, B, g);
   }
 }
 
@@ -97,16 +111,29 @@ void conv2d_transpose_kernel(const T* gy, const T* w, T* x, index_t batch, const
 
 template <class T>
 void conv2d_weight_kernel(const T* x, const T* gy, T* dw, index_t batch, const ConvGeometry& g) {
-  const index_t K = g.col_rows(), L = g.out_area(), O = g.out_channels;
-  const index_t chunk = conv_chunk(batch, K * L);
-  T* cols = workspace<T>(0, static_cast<std::size_t>(K * chunk * L));
-  T* gathered = workspace<T>(1, static_cast<std::size_t>(O * chunk * L));
-  if (batch == 0) std::fill(dw, dw + O * K, T(0));  // no images: no chunk writes dW
+  const index_t chunk = conv_chunk(batch, g.col_rows() * g.out_area());
+  T* cols = workspace<T>(0, static_cast<std::size_t>(g.col_rows() * chunk * g.out_area()));
+  if (batch == 0) std::fill(dw, dw + g.out_channels * g.col_rows(), T(0));  // no images: no chunk writes dW
   for (index_t n0 = 0; n0 < batch; n0 += chunk) {
     const index_t B = std::min(chunk, batch - n0);
     im2col_chunk(x, g, n0, B, cols);
-    const T* G = gather_chunk(gy, g, n0, B, gathered);
-    gemm_kernel<T>(O, K, B * L, {G, B * L, 1}, {cols, 1, B * L}, dw, K, n0 > 0);  // G cols^T, summed over chunks
+    weight_chunk(cols, gy, dw, n0, B, g);
+  }
+}
+
+// The forward and the weight gradient of the same x in one pass: y = conv2d(x, W) and
+// dW = conv2d_weight(x, gy) both multiply cols(x), so each chunk's im2col serves both. This is the
+// backward of a transposed convolution, whose two gradients are exactly these.
+template <class T>
+void conv2d_forward_and_weight_kernel(const T* x, const T* w, T* y, const T* gy, T* dw, index_t batch, const ConvGeometry& g) {
+  const index_t chunk = conv_chunk(batch, g.col_rows() * g.out_area());
+  T* cols = workspace<T>(0, static_cast<std::size_t>(g.col_rows() * chunk * g.out_area()));
+  if (batch == 0) std::fill(dw, dw + g.out_channels * g.col_rows(), T(0));
+  for (index_t n0 = 0; n0 < batch; n0 += chunk) {
+    const index_t B = std::min(chunk, batch - n0);
+    im2col_chunk(x, g, n0, B, cols);
+    forward_chunk(cols, w, static_cast<const T*>(nullptr), y, n0, B, g);
+    weight_chunk(cols, gy, dw, n0, B, g);
   }
 }
 
