@@ -79,15 +79,21 @@ void weight_chunk(const T* cols, const T* gy, T* dw, index_t n0, index_t B, cons
   gemm_kernel<T>(O, K, B * L, {G, B * L, 1}, {cols, 1, B * L}, dw, K, n0 > 0);  // G cols^T, summed over chunks
 }
 
-template <class T>
-void conv2d_forward_kernel(const T* x, const T* w, const T* bias, T* y, index_t batch, const ConvGeometry& g) {
+// Calls body(cols, n0, B) for each chunk of images [n0, n0 + B), cols holding their im2col.
+template <class T, class Body>
+void for_each_column_chunk(const T* x, index_t batch, const ConvGeometry& g, const Body& body) {
   const index_t chunk = conv_chunk(batch, g.col_rows() * g.out_area());
   T* cols = workspace<T>(0, static_cast<std::size_t>(g.col_rows() * chunk * g.out_area()));
   for (index_t n0 = 0; n0 < batch; n0 += chunk) {
     const index_t B = std::min(chunk, batch - n0);
     im2col_chunk(x, g, n0, B, cols);
-    forward_chunk(cols, w, bias, y, n0, B, g);
+    body(cols, n0, B);
   }
+}
+
+template <class T>
+void conv2d_forward_kernel(const T* x, const T* w, const T* bias, T* y, index_t batch, const ConvGeometry& g) {
+  for_each_column_chunk(x, batch, g, [&](const T* cols, index_t n0, index_t B) { forward_chunk(cols, w, bias, y, n0, B, g); });
 }
 
 template <class T>
@@ -111,14 +117,8 @@ void conv2d_transpose_kernel(const T* gy, const T* w, T* x, index_t batch, const
 
 template <class T>
 void conv2d_weight_kernel(const T* x, const T* gy, T* dw, index_t batch, const ConvGeometry& g) {
-  const index_t chunk = conv_chunk(batch, g.col_rows() * g.out_area());
-  T* cols = workspace<T>(0, static_cast<std::size_t>(g.col_rows() * chunk * g.out_area()));
   if (batch == 0) std::fill(dw, dw + g.out_channels * g.col_rows(), T(0));  // no images: no chunk writes dW
-  for (index_t n0 = 0; n0 < batch; n0 += chunk) {
-    const index_t B = std::min(chunk, batch - n0);
-    im2col_chunk(x, g, n0, B, cols);
-    weight_chunk(cols, gy, dw, n0, B, g);
-  }
+  for_each_column_chunk(x, batch, g, [&](const T* cols, index_t n0, index_t B) { weight_chunk(cols, gy, dw, n0, B, g); });
 }
 
 // The forward and the weight gradient of the same x in one pass: y = conv2d(x, W) and
@@ -126,15 +126,11 @@ void conv2d_weight_kernel(const T* x, const T* gy, T* dw, index_t batch, const C
 // backward of a transposed convolution, whose two gradients are exactly these.
 template <class T>
 void conv2d_forward_and_weight_kernel(const T* x, const T* w, T* y, const T* gy, T* dw, index_t batch, const ConvGeometry& g) {
-  const index_t chunk = conv_chunk(batch, g.col_rows() * g.out_area());
-  T* cols = workspace<T>(0, static_cast<std::size_t>(g.col_rows() * chunk * g.out_area()));
   if (batch == 0) std::fill(dw, dw + g.out_channels * g.col_rows(), T(0));
-  for (index_t n0 = 0; n0 < batch; n0 += chunk) {
-    const index_t B = std::min(chunk, batch - n0);
-    im2col_chunk(x, g, n0, B, cols);
-    forward_chunk(cols, w, static_cast<const T*>(nullptr), y, n0, B, g);
+  for_each_column_chunk(x, batch, g, [&](const T* cols, index_t n0, index_t B) {
+    forward_chunk<T>(cols, w, nullptr, y, n0, B, g);
     weight_chunk(cols, gy, dw, n0, B, g);
-  }
+  });
 }
 
 }  // namespace duel::detail
