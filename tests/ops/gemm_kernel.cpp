@@ -5,6 +5,8 @@
 #include <cmath>
 #include <vector>
 
+#include "test_util.hpp"
+
 using duel::index_t;
 using duel::detail::gemm_kernel;
 using duel::detail::StridedMatrix;
@@ -74,7 +76,7 @@ TEST_CASE("gemm_kernel: every transpose, edge tiles, block boundaries and accumu
   // products.
   const index_t sizes[][3] = {{1, 1, 1},     {7, 5, 3},     {8, 32, 16},  {9, 33, 17},  {64, 100, 385}, {130, 70, 40},
                               {13, 3, 800},  {3, 200, 9},   {9, 4133, 20}, {1, 37, 50},  {37, 1, 50}};
-  const int before = duel::get_num_threads();
+  const duel::test::ThreadCountGuard restore_threads;
   duel::set_num_threads(1);
   for (const auto& s : sizes) {
     for (bool ta : {false, true}) {
@@ -86,7 +88,6 @@ TEST_CASE("gemm_kernel: every transpose, edge tiles, block boundaries and accumu
       }
     }
   }
-  duel::set_num_threads(before);
 }
 
 TEST_CASE("gemm_kernel: operands with no unit stride (every other element of a larger matrix)") {
@@ -117,13 +118,12 @@ TEST_CASE("gemm_kernel: the result does not depend on the thread count") {
   const index_t M = 70, N = 300, K = 500;
   const Operand<float> A = operand<float>(M, K, false, 4), B = operand<float>(K, N, true, 5);
   std::vector<std::vector<float>> results;
-  const int before = duel::get_num_threads();
+  const duel::test::ThreadCountGuard restore_threads;
   for (int threads : {1, 2, 3}) {
     duel::set_num_threads(threads);
     results.emplace_back(static_cast<std::size_t>(M * N));
     gemm_kernel(M, N, K, A.view, B.view, results.back().data(), N, false);
   }
-  duel::set_num_threads(before);
   CHECK(results[0] == results[1]);
   CHECK(results[0] == results[2]);
 }

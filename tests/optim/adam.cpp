@@ -51,7 +51,7 @@ TEST_CASE("AdamW: PyTorch's default weight decay 0.01, applied to the parameter,
 TEST_CASE("Adam and AdamW: the same parameters for any thread count, across several blocks") {
   const duel::index_t n = 3 * 16384 + 5;
   std::vector<std::vector<float>> results;
-  const int before = duel::get_num_threads();
+  const duel::test::ThreadCountGuard restore_threads;
   for (int threads : {1, 2, 3}) {
     for (bool decoupled : {false, true}) {
       duel::set_num_threads(threads);
@@ -65,6 +65,5 @@ TEST_CASE("Adam and AdamW: the same parameters for any thread count, across seve
       results.emplace_back(p.value().data(), p.value().data() + n);
     }
   }
-  duel::set_num_threads(before);
   for (std::size_t k = 2; k < results.size(); ++k) CHECK(results[k] == results[k % 2]);
 }
