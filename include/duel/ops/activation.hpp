@@ -10,7 +10,7 @@ template <class T>
 Var<T> relu(const Var<T>& x) {
   return record<T>("relu", detail::map(x.value(), [](const auto& a) { return a.max(T(0)); }), {x},
                    [x](const BackwardContext<T>& ctx) -> GradList<T> {
-                     return {ctx.grad * detail::constant_map(x, [](const auto& a) { return (a > T(0)).template cast<T>(); })};
+                     return {detail::times_constant_map(ctx.grad, x, [](const auto& a) { return (a > T(0)).template cast<T>(); })};
                    });
 }
 
@@ -20,7 +20,7 @@ Var<T> leaky_relu(const Var<T>& x, double negative_slope = 0.01) {
   const T s = static_cast<T>(negative_slope);
   return record<T>("leaky_relu", detail::map(x.value(), [s](const auto& a) { return (a > T(0)).select(a, a * s); }), {x},
                    [x, s](const BackwardContext<T>& ctx) -> GradList<T> {
-                     return {ctx.grad * detail::constant_map(x, [s](const auto& a) {
+                     return {detail::times_constant_map(ctx.grad, x, [s](const auto& a) {
                                return (a > T(0)).select(Eigen::Array<T, Eigen::Dynamic, 1>::Constant(a.size(), T(1)),
                                                         Eigen::Array<T, Eigen::Dynamic, 1>::Constant(a.size(), s));
                              })};

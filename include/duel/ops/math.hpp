@@ -4,6 +4,7 @@
 
 #include <limits>
 
+#include "duel/autograd/grad_mode.hpp"
 #include "duel/ops/arithmetic.hpp"
 
 namespace duel {
@@ -21,6 +22,17 @@ Tensor<T> map(const Tensor<T>& x, F f) {
 // A constant (no gradient) Var with value f(x) elementwise: masks and signs for backward passes.
 template <class T, class F>
 Var<T> constant_map(const Var<T>& x, F f) { return Var<T>(map(x.value(), f)); }
+
+// grad * f(x) elementwise, where f(x) is constant (a mask or a sign): the backward of relu, abs,
+// clamp. A usual backward records no graph and gets it in one pass over memory; create_graph
+// gets the product of ops, differentiable in grad.
+template <class T, class F>
+Var<T> times_constant_map(const Var<T>& grad, const Var<T>& x, F f) {
+  if (GradMode::is_enabled()) return grad * constant_map(x, f);
+  Tensor<T> out = Tensor<T>::empty(x.shape());
+  out.as_array() = grad.value().as_array() * f(x.value().as_array());
+  return Var<T>(std::move(out));
+}
 
 }  // namespace detail
 
@@ -50,7 +62,7 @@ template <class T>
 Var<T> abs(const Var<T>& x) {
   return record<T>("abs", detail::map(x.value(), [](const auto& a) { return a.abs(); }), {x},
                    [x](const BackwardContext<T>& ctx) -> GradList<T> {
-                     return {ctx.grad * detail::constant_map(x, [](const auto& a) { return a.sign(); })};
+                     return {detail::times_constant_map(ctx.grad, x, [](const auto& a) { return a.sign(); })};
                    });
 }
 
@@ -62,7 +74,7 @@ Var<T> clamp(const Var<T>& x, double lo = -std::numeric_limits<double>::infinity
   const T l = static_cast<T>(lo), h = static_cast<T>(hi);
   return record<T>("clamp", detail::map(x.value(), [&](const auto& a) { return a.max(l).min(h); }), {x},
                    [x, l, h](const BackwardContext<T>& ctx) -> GradList<T> {
-                     return {ctx.grad * detail::constant_map(x, [&](const auto& a) {
+                     return {detail::times_constant_map(ctx.grad, x, [&](const auto& a) {
                                return ((a >= l) && (a <= h)).template cast<T>();
                              })};
                    });
