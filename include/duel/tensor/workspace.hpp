@@ -1,7 +1,8 @@
 // Workspace: scratch buffers that kernels reuse from call to call.
 //
-// Convolution needs large temporary matrices (im2col columns and phase planes, gathered gradients:
-// slots 0 to 2), and the GEMM kernel its packed panels (slots 3 to 5). Allocating them afresh on
+// Convolution needs large temporary matrices (im2col columns and window planes, gathered gradients:
+// slots 0 to 2; channels-last images and weights: 6 to 8), and the GEMM kernel its packed panels
+// (slots 3 to 5). Allocating them afresh on
 // every call would cost page faults and heap traffic on every training step; instead each thread
 // keeps a few numbered slots that only ever grow, so steady-state training allocates nothing here.
 #pragma once
@@ -22,7 +23,7 @@ T* workspace(int slot, std::size_t count) {
     std::shared_ptr<T> data;
     std::size_t capacity = 0;
   };
-  thread_local std::array<Slot, 6> slots;
+  thread_local std::array<Slot, 9> slots;
   Slot& s = slots[static_cast<std::size_t>(slot)];
   if (count > s.capacity) {
     s.data = allocate_storage<T>(count);

@@ -1,0 +1,105 @@
+#include "duel/ops/conv_channels_last.hpp"
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "test_util.hpp"
+
+using duel::index_t;
+using duel::Size2;
+using duel::detail::ConvGeometry;
+
+namespace {
+
+std::vector<double> pattern(index_t n, double scale) {
+  std::vector<double> v(static_cast<std::size_t>(n));
+  for (std::size_t k = 0; k < v.size(); ++k) v[k] = scale * static_cast<double>(static_cast<int>(k * 37 % 101) - 50);
+  return v;
+}
+
+double largest_difference(const std::vector<double>& a, const std::vector<double>& b) {
+  double d = 0;
+  for (std::size_t k = 0; k < a.size(); ++k) d = std::max(d, std::abs(a[k] - b[k]));
+  return d;
+}
+
+// {C, H, W, O, kh, kw, stride, padding, dilation}: strides, paddings and dilations that differ per
+// dim, windows reaching past the image, and a batch of 9 that needs two chunks in the first.
+ConvGeometry make_geometry(index_t c, index_t h, index_t w, index_t o, index_t kh, index_t kw, Size2 s, Size2 p, Size2 d) {
+  return {c, h, w, o, duel::detail::conv_out_size(h, kh, s.h, p.h, d.h), duel::detail::conv_out_size(w, kw, s.w, p.w, d.w),
+          kh, kw, s, p, d};
+}
+const ConvGeometry channels_last_geometries[] = {make_geometry(16, 40, 40, 8, 3, 3, 1, 1, 1),  // 144 x 1600 columns per image: chunks of 4
+                                   make_geometry(16, 14, 14, 32, 4, 4, 2, 1, 1), make_geometry(24, 9, 7, 5, 3, 2, {2, 1}, {1, 0}, {1, 2}),
+                                   make_geometry(16, 4, 4, 3, 4, 4, 1, 0, 1)};
+
+}  // namespace
+
+TEST_CASE_TEMPLATE("transpose_matrix: full packet blocks and every kind of edge", T, float, double) {
+  for (const auto& [rows, cols] : {std::pair<index_t, index_t>{64, 196}, {19, 37}, {1, 5}, {33, 16}, {16, 33}}) {
+    CAPTURE(rows);
+    CAPTURE(cols);
+    std::vector<T> src(static_cast<std::size_t>(rows * cols)), dst(src.size(), T(-1));
+    for (std::size_t k = 0; k < src.size(); ++k) src[k] = static_cast<T>(k);
+    duel::detail::transpose_matrix(src.data(), rows, cols, dst.data());
+    bool same = true;
+    for (index_t r = 0; r < rows; ++r)
+      for (index_t c = 0; c < cols; ++c) same = same && dst[static_cast<std::size_t>(c * rows + r)] == src[static_cast<std::size_t>(r * cols + c)];
+    CHECK(same);
+  }
+}
+
+TEST_CASE("channels_last_stride pads rows whose length is a multiple of 1 KB") {
+  CHECK(duel::detail::channels_last_stride<float>(1024) == 1040);
+  CHECK(duel::detail::channels_last_stride<float>(256) == 272);
+  CHECK(duel::detail::channels_last_stride<float>(1000) == 1000);
+  CHECK(duel::detail::channels_last_stride<double>(128) == 136);
+  CHECK(duel::detail::channels_last_stride<double>(144) == 144);
+}
+
+// The channels-last kernels against the NCHW ones of conv_kernels.hpp, which im2col.cpp checks
+// against the definition: the same sums, in another order.
+TEST_CASE("channels-last kernels compute what the NCHW kernels compute, at one and two threads") {
+  for (const int threads : {1, 2}) {
+    duel::test::ThreadCountGuard guard;
+    duel::set_num_threads(threads);
+    for (const ConvGeometry& g : channels_last_geometries) {
+      CAPTURE(threads);
+      CAPTURE(g.channels);
+      CAPTURE(g.height);
+      const index_t batch = 9, K = g.col_rows(), O = g.out_channels;
+      const std::vector<double> x = pattern(batch * g.image_size(), 0.01), w = pattern(O * K, 0.02),
+                                bias = pattern(O, 0.1), gy = pattern(batch * O * g.out_area(), 0.03);
+      std::vector<double> y1(gy.size()), y2(gy.size()), dx1(x.size()), dx2(x.size()), dw1(w.size()), dw2(w.size());
+
+      duel::detail::conv2d_forward_kernel(x.data(), w.data(), bias.data(), y1.data(), batch, g);
+      duel::detail::conv2d_forward_channels_last(x.data(), w.data(), bias.data(), y2.data(), batch, g);
+      CHECK(largest_difference(y1, y2) < 1e-12);
+
+      duel::detail::conv2d_transpose_kernel(gy.data(), w.data(), dx1.data(), batch, g);
+      duel::detail::conv2d_transpose_channels_last(gy.data(), w.data(), dx2.data(), batch, g);
+      CHECK(largest_difference(dx1, dx2) < 1e-12);
+
+      duel::detail::conv2d_weight_kernel(x.data(), gy.data(), dw1.data(), batch, g);
+      duel::detail::conv2d_weight_channels_last(x.data(), gy.data(), dw2.data(), batch, g);
+      CHECK(largest_difference(dw1, dw2) < 1e-10);
+
+      std::fill(y2.begin(), y2.end(), -1.0);
+      std::fill(dw2.begin(), dw2.end(), -1.0);
+      duel::detail::conv2d_forward_and_weight_channels_last(x.data(), w.data(), y2.data(), gy.data(), dw2.data(), batch, g);
+      duel::detail::conv2d_forward_kernel<double>(x.data(), w.data(), nullptr, y1.data(), batch, g);
+      CHECK(largest_difference(y1, y2) < 1e-12);
+      CHECK(largest_difference(dw1, dw2) < 1e-10);
+    }
+  }
+}
+
+TEST_CASE("channels-last weight gradient of an empty batch is zero") {
+  const ConvGeometry g = channels_last_geometries[1];
+  std::vector<double> dw(static_cast<std::size_t>(g.out_channels * g.col_rows()), -1.0);
+  duel::detail::conv2d_weight_channels_last<double>(nullptr, nullptr, dw.data(), 0, g);
+  CHECK(std::all_of(dw.begin(), dw.end(), [](double v) { return v == 0.0; }));
+}
