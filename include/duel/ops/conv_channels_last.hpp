@@ -69,18 +69,6 @@ void transpose_images(const T* src, index_t images, index_t rows, index_t cols, 
   });
 }
 
-// Calls f(nchw, channels_last) with the offset of each weight w[o, c, i, j] in W [O, C, kh, kw]
-// and in WT (rows of stride ld, columns (i, j, c)).
-template <class F>
-void for_each_weight(const ConvGeometry& g, index_t ld, const F& f) {
-  const index_t C = g.channels, kk = g.kernel_h * g.kernel_w;
-  for (index_t o = 0; o < g.out_channels; ++o) {
-    for (index_t c = 0; c < C; ++c) {
-      for (index_t ij = 0; ij < kk; ++ij) f((o * C + c) * kk + ij, o * ld + ij * C + c);
-    }
-  }
-}
-
 // Calls f(pixel, column) for each window offset (i, j) of output pixel (oh, ow): pixel = y*W + x,
 // or -1 in the padding, and column = (i*kw + j)*C, where its run starts in a row of colsT.
 template <class F>
@@ -136,11 +124,13 @@ void col2im_channels_last(const T* colsT, index_t ld, const ConvGeometry& g, ind
   });
 }
 
-// WT (workspace slot 7), the weights w [O, C, kh, kw] with columns (i, j, c) and rows of stride ld.
+// WT (workspace slot 7): the weights w [O, C, kh, kw] with columns (i, j, c), rows of stride ld.
+// Each row is the transpose of w[o] seen as [C, kh*kw].
 template <class T>
 const T* channels_last_weights(const T* w, const ConvGeometry& g, index_t ld) {
+  const index_t C = g.channels, kk = g.kernel_h * g.kernel_w;
   T* wt = workspace<T>(7, static_cast<std::size_t>(g.out_channels * ld));
-  for_each_weight(g, ld, [&](index_t nchw, index_t cl) { wt[cl] = w[nchw]; });
+  for (index_t o = 0; o < g.out_channels; ++o) transpose_matrix(w + o * C * kk, C, kk, wt + o * ld);
   return wt;
 }
 
@@ -190,7 +180,8 @@ void store_channels_last_weight_grad(const T* dwt, index_t batch, const ConvGeom
     std::fill(dw, dw + g.out_channels * g.col_rows(), T(0));
     return;
   }
-  for_each_weight(g, ld, [&](index_t nchw, index_t cl) { dw[nchw] = dwt[cl]; });
+  const index_t C = g.channels, kk = g.kernel_h * g.kernel_w;
+  for (index_t o = 0; o < g.out_channels; ++o) transpose_matrix(dwt + o * ld, kk, C, dw + o * C * kk);
 }
 
 template <class T>
