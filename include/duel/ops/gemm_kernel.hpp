@@ -244,9 +244,14 @@ void gemm_kernel(index_t M, index_t N, index_t K, StridedMatrix<T> A, StridedMat
   const index_t threads = M * N * K >= (index_t(1) << 18) ? get_num_threads() : 1;
   if (threads == 1) return gemm_serial(M, N, K, A, B, C, ldc, accumulate);
   const index_t row_blocks = (M + S::mr - 1) / S::mr, col_blocks = (N + S::nr - 1) / S::nr;
-  // The largest share any thread gets, in elements of C: the smaller, the better balanced.
+  // The largest share any thread gets, in elements of C (each K multiply-adds), plus the packing
+  // every thread then repeats: all of A when threads split the columns, all of B when they split
+  // the rows (none when B is read in place). Packing an element takes about as long as `packet`
+  // elements of C take per step of k (2 FMA of one packet per cycle against half a cycle per move).
   auto share = [&](index_t blocks, index_t block, index_t other) { return (blocks + threads - 1) / threads * block * other; };
-  if (share(col_blocks, S::nr, M) <= share(row_blocks, S::mr, N)) {
+  const index_t split_columns = share(col_blocks, S::nr, M) + S::packet * M;
+  const index_t split_rows = share(row_blocks, S::mr, N) + (B.col_stride == 1 ? 0 : S::packet * N);
+  if (split_columns <= split_rows) {
     parallel_for(0, col_blocks, 1, [&](index_t lo, index_t hi) {
       const index_t j0 = lo * S::nr, j1 = std::min(N, hi * S::nr);
       gemm_serial(M, j1 - j0, K, A, B.offset(0, j0), C + j0, ldc, accumulate);
