@@ -61,14 +61,6 @@ void transpose_matrix(const T* src, index_t rows, index_t cols, T* dst) {
 }
 #pragma GCC diagnostic pop
 
-// Transposes each of `images` row-major [rows, cols] matrices, stored one after another.
-template <class T>
-void transpose_images(const T* src, index_t images, index_t rows, index_t cols, T* dst) {
-  parallel_for(0, images, 1, [&](index_t lo, index_t hi) {
-    for (index_t n = lo; n < hi; ++n) transpose_matrix(src + n * rows * cols, rows, cols, dst + n * rows * cols);
-  });
-}
-
 // Calls f(pixel, column) for each window offset (i, j) of output pixel (oh, ow): pixel = y*W + x,
 // or -1 in the padding, and column = (i*kw + j)*C, where its run starts in a row of colsT.
 template <class F>
@@ -83,17 +75,19 @@ void for_each_window(const ConvGeometry& g, index_t oh, index_t ow, const F& f) 
   }
 }
 
-// colsT of B channels-last images xt [B, H, W, C]; rows of stride ld.
+// Rows of colsT (stride ld) for images [n0, n0 + B) of x [N, C, H, W]. Each thread transposes one
+// image at a time into NHWC, in its own buffer (slot 6), which stays in cache while the image's
+// windows are copied out of it.
 template <class T>
-void im2col_channels_last(const T* xt, const ConvGeometry& g, index_t B, T* colsT, index_t ld) {
-  const index_t C = g.channels;
-  parallel_for(0, B * g.out_h, 1, [&](index_t lo, index_t hi) {
-    for (index_t t = lo; t < hi; ++t) {
-      const index_t b = t / g.out_h, oh = t % g.out_h;
-      const T* image = xt + b * g.image_size();
-      for (index_t ow = 0; ow < g.out_w; ++ow) {
-        T* row = colsT + (t * g.out_w + ow) * ld;
-        for_each_window(g, oh, ow, [&](index_t pixel, index_t column) {
+void im2col_channels_last(const T* x, const ConvGeometry& g, index_t n0, index_t B, T* colsT, index_t ld) {
+  const index_t C = g.channels, L = g.out_area();
+  parallel_for(0, B, 1, [&](index_t lo, index_t hi) {
+    T* image = workspace<T>(6, static_cast<std::size_t>(g.image_size()));
+    for (index_t b = lo; b < hi; ++b) {
+      transpose_matrix(x + (n0 + b) * g.image_size(), C, g.height * g.width, image);
+      for (index_t l = 0; l < L; ++l) {
+        T* row = colsT + (b * L + l) * ld;
+        for_each_window(g, l / g.out_w, l % g.out_w, [&](index_t pixel, index_t column) {
           if (pixel < 0) std::fill(row + column, row + column + C, T(0));
           else std::memcpy(row + column, image + pixel * C, static_cast<std::size_t>(C) * sizeof(T));
         });
@@ -102,24 +96,24 @@ void im2col_channels_last(const T* xt, const ConvGeometry& g, index_t B, T* cols
   });
 }
 
-// The adjoint: xt [B, H, W, C] = the sum, onto each pixel, of the runs of colsT copied from it.
+// The adjoint: images [n0, n0 + B) of x [N, C, H, W] = the sum, onto each pixel, of the runs of
+// colsT copied from it, added up in NHWC in the thread's buffer (slot 6) and transposed into x.
 template <class T>
-void col2im_channels_last(const T* colsT, index_t ld, const ConvGeometry& g, index_t B, T* xt) {
+void col2im_channels_last(const T* colsT, index_t ld, const ConvGeometry& g, index_t n0, index_t B, T* x) {
   using Run = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
   using ConstRun = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
-  const index_t C = g.channels;
+  const index_t C = g.channels, L = g.out_area();
   parallel_for(0, B, 1, [&](index_t lo, index_t hi) {
+    T* image = workspace<T>(6, static_cast<std::size_t>(g.image_size()));
     for (index_t b = lo; b < hi; ++b) {
-      T* image = xt + b * g.image_size();
       std::fill(image, image + g.image_size(), T(0));
-      for (index_t oh = 0; oh < g.out_h; ++oh) {
-        for (index_t ow = 0; ow < g.out_w; ++ow) {
-          const T* row = colsT + ((b * g.out_h + oh) * g.out_w + ow) * ld;
-          for_each_window(g, oh, ow, [&](index_t pixel, index_t column) {
-            if (pixel >= 0) Run(image + pixel * C, C) += ConstRun(row + column, C);
-          });
-        }
+      for (index_t l = 0; l < L; ++l) {
+        const T* row = colsT + (b * L + l) * ld;
+        for_each_window(g, l / g.out_w, l % g.out_w, [&](index_t pixel, index_t column) {
+          if (pixel >= 0) Run(image + pixel * C, C) += ConstRun(row + column, C);
+        });
       }
+      transpose_matrix(image, g.height * g.width, C, x + (n0 + b) * g.image_size());
     }
   });
 }
@@ -138,12 +132,10 @@ const T* channels_last_weights(const T* w, const ConvGeometry& g, index_t ld) {
 template <class T, class Body>
 void for_each_channels_last_chunk(const T* x, index_t batch, const ConvGeometry& g, index_t ld, const Body& body) {
   const index_t L = g.out_area(), chunk = conv_chunk(batch, L * ld);
-  T* xt = workspace<T>(6, static_cast<std::size_t>(chunk * g.image_size()));
   T* colsT = workspace<T>(0, static_cast<std::size_t>(chunk * L * ld));
   for (index_t n0 = 0; n0 < batch; n0 += chunk) {
     const index_t B = std::min(chunk, batch - n0);
-    transpose_images(x + n0 * g.image_size(), B, g.channels, g.height * g.width, xt);
-    im2col_channels_last(xt, g, B, colsT, ld);
+    im2col_channels_last(x, g, n0, B, colsT, ld);
     body(static_cast<const T*>(colsT), n0, B);
   }
 }
@@ -223,13 +215,11 @@ void conv2d_transpose_channels_last(const T* gy, const T* w, T* x, index_t batch
   const index_t chunk = conv_chunk(batch, L * ld);
   T* colsT = workspace<T>(0, static_cast<std::size_t>(chunk * L * ld));
   T* gathered = workspace<T>(1, static_cast<std::size_t>(O * chunk * L));
-  T* xt = workspace<T>(6, static_cast<std::size_t>(chunk * g.image_size()));
   for (index_t n0 = 0; n0 < batch; n0 += chunk) {
     const index_t B = std::min(chunk, batch - n0);
     const T* G = gather_chunk(gy, g, n0, B, gathered);
     gemm_kernel<T>(B * L, K, O, {G, 1, B * L}, {wt, ld, 1}, colsT, ld, false);  // gT WT
-    col2im_channels_last(colsT, ld, g, B, xt);
-    transpose_images(xt, B, g.height * g.width, g.channels, x + n0 * g.image_size());
+    col2im_channels_last(colsT, ld, g, n0, B, x);
   }
 }
 
