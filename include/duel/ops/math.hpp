@@ -10,12 +10,17 @@
 namespace duel {
 namespace detail {
 
+// Elementwise maps split large tensors over the threads in blocks of this many numbers, at least
+// 16 blocks (64K numbers) per thread.
+inline constexpr index_t elementwise_block = 4096;
+
 // out = f(x) for an Eigen array expression f, e.g. map(x, [](const auto& a) { return a.exp(); }).
 template <class T, class F>
 Tensor<T> map(const Tensor<T>& x, F f) {
   Tensor<T> out = Tensor<T>::empty(x.shape());
-  auto in = x.as_array();
-  out.as_array() = f(in);
+  parallel_blocks(x.numel(), elementwise_block, 16, [&](index_t start, index_t n) {
+    out.as_array().segment(start, n) = f(x.as_array().segment(start, n));
+  });
   return out;
 }
 
@@ -30,7 +35,9 @@ template <class T, class F>
 Var<T> times_constant_map(const Var<T>& grad, const Var<T>& x, F f) {
   if (GradMode::is_enabled()) return grad * constant_map(x, f);
   Tensor<T> out = Tensor<T>::empty(x.shape());
-  out.as_array() = grad.value().as_array() * f(x.value().as_array());
+  parallel_blocks(x.numel(), elementwise_block, 16, [&](index_t start, index_t n) {
+    out.as_array().segment(start, n) = grad.value().as_array().segment(start, n) * f(x.value().as_array().segment(start, n));
+  });
   return Var<T>(std::move(out));
 }
 

@@ -42,22 +42,15 @@ class Adam : public Optimizer {
     float* m_data = buffer(i, "exp_avg")->data();
     float* v_data = buffer(i, "exp_avg_sq")->data();
     // One pass over p, g, m and v in blocks small enough to stay in L1 across the three updates,
-    // the blocks split over the threads. Blocks start at multiples of 2,048 whatever the thread
-    // count: Eigen takes a block's unaligned head one number at a time and the rest in SIMD
-    // packets, whose square root may differ in the last bit, so the split must not move.
-    constexpr index_t block = 2048;
-    const index_t n = p.size();
-    parallel_for(0, (n + block - 1) / block, 8, [&](index_t first, index_t last) {
-      for (index_t a = first * block; a < std::min(n, last * block); a += block) {
-        const index_t len = std::min(block, n - a);
-        auto ps = p.segment(a, len);
-        const auto gs = g.segment(a, len) + l2 * ps;
-        Eigen::Map<Eigen::ArrayXf> m(m_data + a, len), v(v_data + a, len);
-        m = b1 * m + (1 - b1) * gs;
-        v = b2 * v + (1 - b2) * gs.square();
-        if (decoupled_) ps *= decay;  // rounded on its own, as PyTorch's mul_ before addcdiv_
-        ps -= step_size * m / (v.sqrt() / root_correction + eps);
-      }
+    // the blocks split over the threads (at fixed places: see parallel_blocks).
+    parallel_blocks(p.size(), 2048, 8, [&](index_t a, index_t len) {
+      auto ps = p.segment(a, len);
+      const auto gs = g.segment(a, len) + l2 * ps;
+      Eigen::Map<Eigen::ArrayXf> m(m_data + a, len), v(v_data + a, len);
+      m = b1 * m + (1 - b1) * gs;
+      v = b2 * v + (1 - b2) * gs.square();
+      if (decoupled_) ps *= decay;  // rounded on its own, as PyTorch's mul_ before addcdiv_
+      ps -= step_size * m / (v.sqrt() / root_correction + eps);
     });
   }
 

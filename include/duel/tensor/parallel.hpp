@@ -55,4 +55,18 @@ void parallel_for(std::int64_t begin, std::int64_t end, std::int64_t grain, cons
   body(begin, end);
 }
 
+// Calls body(start, length) on the consecutive blocks of [0, n) of `block` elements, split over
+// the threads once there are min_blocks blocks or more per thread. Blocks start at multiples of
+// `block` whatever the thread count: Eigen takes an unaligned head one number at a time and the
+// rest in SIMD packets, whose results (a square root, an exp) may differ in the last bit, so
+// results stay the same for any thread count only if the blocks never move.
+template <class Body>
+void parallel_blocks(std::int64_t n, std::int64_t block, std::int64_t min_blocks, const Body& body) {
+  parallel_for(0, (n + block - 1) / block, min_blocks, [&](std::int64_t first, std::int64_t last) {
+    for (std::int64_t start = first * block; start < std::min(n, last * block); start += block) {
+      body(start, std::min(block, n - start));
+    }
+  });
+}
+
 }  // namespace duel
