@@ -90,3 +90,22 @@ TEST_CASE("parallel_for inside parallel_for runs the inner loop serially and sti
   for (const auto& v : visits) once = once && v == 1;
   CHECK(once);
 }
+
+TEST_CASE("parallel_blocks covers [0, n) once, in blocks that start at multiples of the block size") {
+  ThreadCountGuard guard;
+  for (int threads : {1, 2, 3}) {
+    duel::set_num_threads(threads);
+    for (std::int64_t n : {0, 1, 100, 1000, 4097}) {
+      CAPTURE(threads);
+      CAPTURE(n);
+      std::vector<std::atomic<int>> visits(static_cast<std::size_t>(n));
+      std::atomic<bool> misplaced{false};
+      duel::parallel_blocks(n, 100, 2, [&](std::int64_t start, std::int64_t length) {
+        if (start % 100 != 0 || length != std::min<std::int64_t>(100, n - start)) misplaced = true;
+        for (std::int64_t i = start; i < start + length; ++i) ++visits[static_cast<std::size_t>(i)];
+      });
+      CHECK_FALSE(misplaced);
+      CHECK(std::all_of(visits.begin(), visits.end(), [](const std::atomic<int>& v) { return v == 1; }));
+    }
+  }
+}
