@@ -1,7 +1,7 @@
 // The convolution kernels of conv_kernels.hpp through channels-last copies, for images with many
 // channels.
 //
-// im2col of an NCHW image copies each window pixel by pixel, in runs of at most OW numbers
+// im2col of an NCHW image gathers each channel's pixels one at a time into its window planes
 // (im2col.hpp). With the channels innermost (NHWC), window offset (i, j) of an output pixel is C
 // contiguous numbers, so the transposed column matrix
 //
@@ -10,7 +10,7 @@
 // is built from copies of C numbers, and col2im, its adjoint, adds runs of C numbers. The price
 // is one transpose of each image into NHWC (or back), and the weights reordered to
 // WT [O, kh*kw*C]. For the critic's 64-channel 14 x 14 -> 7 x 7 convolution at batch 64 on one
-// core, im2col fell from 0.94 to 0.37 ms with its transpose, col2im from 1.5 to 0.53 ms.
+// core, against the window planes: im2col 0.94 -> 0.37 ms with its transpose, col2im 1.5 -> 0.53 ms.
 //
 //   forward      yT    = colsT(x) WT^T          yT [B*L, O], transposed into y [B, O, L]
 //   transposed   colsT = gT WT, then x = col2im(colsT)
@@ -128,10 +128,17 @@ const T* channels_last_weights(const T* w, const ConvGeometry& g, index_t ld) {
   return wt;
 }
 
+// Images per chunk: conv_chunk's, rounded down to a multiple of the thread count when larger,
+// since the copies in and out of colsT give each thread whole images.
+inline index_t channels_last_chunk(index_t batch, index_t per_image) {
+  const index_t chunk = conv_chunk(batch, per_image), threads = get_num_threads();
+  return chunk > threads ? chunk / threads * threads : chunk;
+}
+
 // Calls body(colsT, n0, B) for each chunk of images [n0, n0 + B), colsT holding their columns.
 template <class T, class Body>
 void for_each_channels_last_chunk(const T* x, index_t batch, const ConvGeometry& g, index_t ld, const Body& body) {
-  const index_t L = g.out_area(), chunk = conv_chunk(batch, L * ld);
+  const index_t L = g.out_area(), chunk = channels_last_chunk(batch, L * ld);
   T* colsT = workspace<T>(0, static_cast<std::size_t>(chunk * L * ld));
   for (index_t n0 = 0; n0 < batch; n0 += chunk) {
     const index_t B = std::min(chunk, batch - n0);
@@ -159,7 +166,8 @@ void forward_chunk_channels_last(const T* colsT, index_t ld, const T* wt, const 
 
 // One chunk of the weight gradient: dWT (=|+=) g[n0 .. n0+B) colsT, g gathered in slot 1.
 template <class T>
-void weight_chunk_channels_last(const T* colsT, index_t ld, const T* gy, T* dwt, index_t n0, index_t B, const ConvGeometry& g) {
+void weight_chunk_channels_last(const T* colsT, index_t ld, const T* gy, T* dwt, index_t n0, index_t B,
+                                const ConvGeometry& g) {
   const index_t K = g.col_rows(), L = g.out_area(), O = g.out_channels;
   const T* G = gather_chunk(gy, g, n0, B, workspace<T>(1, static_cast<std::size_t>(O * B * L)));
   gemm_kernel<T>(O, K, B * L, {G, B * L, 1}, {colsT, ld, 1}, dwt, ld, n0 > 0);
@@ -212,7 +220,7 @@ template <class T>
 void conv2d_transpose_channels_last(const T* gy, const T* w, T* x, index_t batch, const ConvGeometry& g) {
   const index_t K = g.col_rows(), L = g.out_area(), O = g.out_channels, ld = channels_last_stride<T>(K);
   const T* wt = channels_last_weights(w, g, ld);
-  const index_t chunk = conv_chunk(batch, L * ld);
+  const index_t chunk = channels_last_chunk(batch, L * ld);
   T* colsT = workspace<T>(0, static_cast<std::size_t>(chunk * L * ld));
   T* gathered = workspace<T>(1, static_cast<std::size_t>(O * chunk * L));
   for (index_t n0 = 0; n0 < batch; n0 += chunk) {
