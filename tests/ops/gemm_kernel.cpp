@@ -114,16 +114,21 @@ TEST_CASE("gemm_kernel: an empty inner dimension gives zeros, or leaves C alone 
   CHECK(C == std::vector<float>(6, 0.0f));
 }
 
+// A wide C, which threads split by columns, and a tall one, which they split by rows.
 TEST_CASE("gemm_kernel: the result does not depend on the thread count") {
-  const index_t M = 70, N = 300, K = 500;
-  const Operand<float> A = operand<float>(M, K, false, 4), B = operand<float>(K, N, true, 5);
-  std::vector<std::vector<float>> results;
+  const index_t sizes[][3] = {{70, 300, 500}, {600, 40, 300}};
   const duel::test::ThreadCountGuard restore_threads;
-  for (int threads : {1, 2, 3}) {
-    duel::set_num_threads(threads);
-    results.emplace_back(static_cast<std::size_t>(M * N));
-    gemm_kernel(M, N, K, A.view, B.view, results.back().data(), N, false);
+  for (const auto& s : sizes) {
+    const index_t M = s[0], N = s[1], K = s[2];
+    CAPTURE(M);
+    const Operand<float> A = operand<float>(M, K, false, 4), B = operand<float>(K, N, true, 5);
+    std::vector<std::vector<float>> results;
+    for (int threads : {1, 2, 3}) {
+      duel::set_num_threads(threads);
+      results.emplace_back(static_cast<std::size_t>(M * N));
+      gemm_kernel(M, N, K, A.view, B.view, results.back().data(), N, false);
+    }
+    CHECK(results[0] == results[1]);
+    CHECK(results[0] == results[2]);
   }
-  CHECK(results[0] == results[1]);
-  CHECK(results[0] == results[2]);
 }

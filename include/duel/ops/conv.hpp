@@ -57,6 +57,12 @@ void check_conv_operands(const char* op, const Var<T>& x, const Var<T>& w, const
   }
 }
 
+// The channels-last kernel for images with many channels, the NCHW one otherwise.
+template <class Kernel>
+Kernel* pick_kernel(const ConvGeometry& geo, Kernel* channels_last, Kernel* nchw) {
+  return prefers_channels_last(geo) ? channels_last : nchw;
+}
+
 // Adds b[c] to every pixel of channel c of y [N, C, H, W].
 template <class T>
 void add_channel_bias(Tensor<T>& y, const Var<T>& b) {
@@ -78,8 +84,8 @@ Var<T> conv2d_op(const Var<T>& x, const Var<T>& w, const Var<T>& b, const ConvGe
   const index_t N = x.shape()[0];
   Tensor<T> y = Tensor<T>::empty({N, geo.out_channels, geo.out_h, geo.out_w});
   const T* bias = b.defined() ? b.value().data() : nullptr;
-  const auto kernel = prefers_channels_last(geo) ? conv2d_forward_channels_last<T> : conv2d_forward_kernel<T>;
-  kernel(x.value().data(), w.value().data(), bias, y.data(), N, geo);
+  pick_kernel(geo, conv2d_forward_channels_last<T>, conv2d_forward_kernel<T>)(x.value().data(), w.value().data(), bias,
+                                                                              y.data(), N, geo);
   return record<T>("conv2d", std::move(y), {x, w, b}, [x, w, geo](const BackwardContext<T>& ctx) -> GradList<T> {
     return {ctx.needs_grad(0) ? conv2d_transpose_op(ctx.grad, w, Var<T>(), geo) : Var<T>(),
             ctx.needs_grad(1) ? conv2d_weight_op(x, ctx.grad, geo) : Var<T>(),
@@ -93,8 +99,8 @@ std::pair<Var<T>, Var<T>> conv2d_and_weight_values(const Var<T>& x, const Var<T>
   const index_t N = x.shape()[0];
   Tensor<T> y = Tensor<T>::empty({N, geo.out_channels, geo.out_h, geo.out_w});
   Tensor<T> dw = Tensor<T>::empty(w.shape());
-  const auto kernel = prefers_channels_last(geo) ? conv2d_forward_and_weight_channels_last<T> : conv2d_forward_and_weight_kernel<T>;
-  kernel(x.value().data(), w.value().data(), y.data(), gy.value().data(), dw.data(), N, geo);
+  pick_kernel(geo, conv2d_forward_and_weight_channels_last<T>, conv2d_forward_and_weight_kernel<T>)(
+      x.value().data(), w.value().data(), y.data(), gy.value().data(), dw.data(), N, geo);
   return {Var<T>(std::move(y)), Var<T>(std::move(dw))};
 }
 
@@ -103,8 +109,8 @@ template <class T>
 Var<T> conv2d_transpose_op(const Var<T>& g, const Var<T>& w, const Var<T>& b, const ConvGeometry& geo) {
   const index_t N = g.shape()[0];
   Tensor<T> x = Tensor<T>::empty({N, geo.channels, geo.height, geo.width});
-  const auto kernel = prefers_channels_last(geo) ? conv2d_transpose_channels_last<T> : conv2d_transpose_kernel<T>;
-  kernel(g.value().data(), w.value().data(), x.data(), N, geo);
+  pick_kernel(geo, conv2d_transpose_channels_last<T>, conv2d_transpose_kernel<T>)(g.value().data(), w.value().data(),
+                                                                                  x.data(), N, geo);
   add_channel_bias(x, b);
   return record<T>("conv_transpose2d", std::move(x), {g, w, b}, [g, w, geo](const BackwardContext<T>& ctx) -> GradList<T> {
     const Var<T> db = ctx.needs_grad(2) ? sum(ctx.grad, {0, 2, 3}) : Var<T>();
@@ -121,8 +127,8 @@ Var<T> conv2d_transpose_op(const Var<T>& g, const Var<T>& w, const Var<T>& b, co
 template <class T>
 Var<T> conv2d_weight_op(const Var<T>& x, const Var<T>& g, const ConvGeometry& geo) {
   Tensor<T> dw = Tensor<T>::empty({geo.out_channels, geo.channels, geo.kernel_h, geo.kernel_w});
-  const auto kernel = prefers_channels_last(geo) ? conv2d_weight_channels_last<T> : conv2d_weight_kernel<T>;
-  kernel(x.value().data(), g.value().data(), dw.data(), x.shape()[0], geo);
+  pick_kernel(geo, conv2d_weight_channels_last<T>, conv2d_weight_kernel<T>)(x.value().data(), g.value().data(), dw.data(),
+                                                                            x.shape()[0], geo);
   return record<T>("conv2d_weight", std::move(dw), {x, g}, [x, g, geo](const BackwardContext<T>& ctx) -> GradList<T> {
     return {ctx.needs_grad(0) ? conv2d_transpose_op(g, ctx.grad, Var<T>(), geo) : Var<T>(),
             ctx.needs_grad(1) ? conv2d_op(x, ctx.grad, Var<T>(), geo) : Var<T>()};

@@ -221,7 +221,8 @@ void gemm_serial(index_t M, index_t N, index_t K, StridedMatrix<T> A, StridedMat
 }
 
 // C [M, N] (row stride ldc) = A [M, K] B [K, N], or C += A B when accumulate is set.
-// Threads split C into column blocks (or row blocks, whichever divides more evenly).
+// Threads split C into column blocks or row blocks, whichever balances better once the packing
+// each thread repeats is counted.
 template <class T>
 void gemm_kernel(index_t M, index_t N, index_t K, StridedMatrix<T> A, StridedMatrix<T> B, T* C, index_t ldc, bool accumulate) {
   using S = GemmBlocking<T>;

@@ -79,7 +79,8 @@ inline std::array<index_t, 2> valid_range(index_t in, index_t out, index_t strid
 // contiguous block of P(i*dh % sh, j) that starts at row qi: im2col gathers the planes and then
 // makes kh*kw long copies per channel, and col2im, its adjoint, adds kh*kw long blocks onto the
 // planes and scatters them back. Copying or adding window rows one at a time instead (kh*kw*OH
-// runs of OW numbers) took twice as long for the 7 x 7 outputs of dcgan28's critic.
+// runs of OW numbers) took twice as long for the 7 x 7 outputs of dcgan28's critic (a 64-channel
+// layer, which now takes conv_channels_last.hpp; the planes serve images with few channels).
 struct WindowPlanes {
   index_t sh, kw, rows, width;  // sh*kw planes of rows x width (width = OW)
 

@@ -6,6 +6,7 @@
 
 #include "duel/autograd/grad_mode.hpp"
 #include "duel/ops/arithmetic.hpp"
+#include "duel/tensor/parallel.hpp"
 
 namespace duel {
 namespace detail {
@@ -36,7 +37,8 @@ Var<T> times_constant_map(const Var<T>& grad, const Var<T>& x, F f) {
   if (GradMode::is_enabled()) return grad * constant_map(x, f);
   Tensor<T> out = Tensor<T>::empty(x.shape());
   parallel_blocks(x.numel(), elementwise_block, 16, [&](index_t start, index_t n) {
-    out.as_array().segment(start, n) = grad.value().as_array().segment(start, n) * f(x.value().as_array().segment(start, n));
+    out.as_array().segment(start, n) =
+        grad.value().as_array().segment(start, n) * f(x.value().as_array().segment(start, n));
   });
   return Var<T>(std::move(out));
 }
