@@ -38,7 +38,8 @@ index_t channels_last_stride(index_t k) {
 }
 
 // dst [cols, rows] = src [rows, cols]^T, both row-major: packet x packet blocks transposed in
-// registers (three times faster than Eigen's transpose here), the edges one number at a time.
+// registers (in a dcgan28 iteration 2.7 ms against 4.8 for Eigen's transpose), the edges one
+// number at a time.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wignored-attributes"  // packet types as template arguments, see gemm_kernel.hpp
 template <class T>
