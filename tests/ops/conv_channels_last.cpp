@@ -52,7 +52,8 @@ const ConvGeometry channels_last_geometries[] = {
 }  // namespace
 
 TEST_CASE_TEMPLATE("transpose_matrix: full packet blocks and every kind of edge", T, float, double) {
-  for (const auto& [rows, cols] : {std::pair<index_t, index_t>{64, 196}, {19, 37}, {1, 5}, {33, 16}, {16, 33}}) {
+  for (const auto& size : {std::pair<index_t, index_t>{64, 196}, {19, 37}, {1, 5}, {33, 16}, {16, 33}}) {
+    const index_t rows = size.first, cols = size.second;  // not a structured binding: CAPTURE is a lambda
     CAPTURE(rows);
     CAPTURE(cols);
     std::vector<T> src(static_cast<std::size_t>(rows * cols)), dst(src.size(), T(-1));
