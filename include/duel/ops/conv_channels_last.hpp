@@ -211,6 +211,7 @@ void conv2d_forward_and_weight_channels_last(const T* x, const T* w, T* y, const
   const T* wt = channels_last_weights(w, g, ld);
   T* dwt = workspace<T>(8, static_cast<std::size_t>(g.out_channels * ld));
   for_each_channels_last_chunk(x, batch, g, ld, [&](const T* colsT, index_t n0, index_t B) {
+    // Both use slot 1 in turn: the forward's product is in y before g is gathered there.
     forward_chunk_channels_last<T>(colsT, ld, wt, nullptr, y, n0, B, g);
     weight_chunk_channels_last(colsT, ld, gy, dwt, n0, B, g);
   });
