@@ -165,15 +165,6 @@ void forward_chunk_channels_last(const T* colsT, index_t ld, const T* wt, const 
   });
 }
 
-// One chunk of the weight gradient: dWT (=|+=) g[n0 .. n0+B) colsT, g gathered in slot 1.
-template <class T>
-void weight_chunk_channels_last(const T* colsT, index_t ld, const T* gy, T* dwt, index_t n0, index_t B,
-                                const ConvGeometry& g) {
-  const index_t K = g.col_rows(), L = g.out_area(), O = g.out_channels;
-  const T* G = gather_chunk(gy, g, n0, B, workspace<T>(1, static_cast<std::size_t>(O * B * L)));
-  gemm_kernel<T>(O, K, B * L, {G, B * L, 1}, {colsT, ld, 1}, dwt, ld, n0 > 0);
-}
-
 // dw [O, C, kh, kw] from dWT (zeros for an empty batch, which no chunk wrote).
 template <class T>
 void store_channels_last_weight_grad(const T* dwt, index_t batch, const ConvGeometry& g, index_t ld, T* dw) {
@@ -199,7 +190,7 @@ void conv2d_weight_channels_last(const T* x, const T* gy, T* dw, index_t batch, 
   const index_t ld = channels_last_stride<T>(g.col_rows());
   T* dwt = workspace<T>(8, static_cast<std::size_t>(g.out_channels * ld));
   for_each_channels_last_chunk(x, batch, g, ld, [&](const T* colsT, index_t n0, index_t B) {
-    weight_chunk_channels_last(colsT, ld, gy, dwt, n0, B, g);
+    weight_chunk<T>({colsT, ld, 1}, gy, dwt, ld, n0, B, g);
   });
   store_channels_last_weight_grad(dwt, batch, g, ld, dw);
 }
@@ -213,7 +204,7 @@ void conv2d_forward_and_weight_channels_last(const T* x, const T* w, T* y, const
   for_each_channels_last_chunk(x, batch, g, ld, [&](const T* colsT, index_t n0, index_t B) {
     // Both use slot 1 in turn: the forward's product is in y before g is gathered there.
     forward_chunk_channels_last<T>(colsT, ld, wt, nullptr, y, n0, B, g);
-    weight_chunk_channels_last(colsT, ld, gy, dwt, n0, B, g);
+    weight_chunk<T>({colsT, ld, 1}, gy, dwt, ld, n0, B, g);
   });
   store_channels_last_weight_grad(dwt, batch, g, ld, dw);
 }
@@ -224,13 +215,10 @@ void conv2d_transpose_channels_last(const T* gy, const T* w, T* x, index_t batch
   const T* wt = channels_last_weights(w, g, ld);
   const index_t chunk = channels_last_chunk(batch, L * ld);
   T* colsT = workspace<T>(0, static_cast<std::size_t>(chunk * L * ld));
-  T* gathered = workspace<T>(1, static_cast<std::size_t>(O * chunk * L));
-  for (index_t n0 = 0; n0 < batch; n0 += chunk) {
-    const index_t B = std::min(chunk, batch - n0);
-    const T* G = gather_chunk(gy, g, n0, B, gathered);
+  for_each_gradient_chunk(gy, batch, chunk, g, [&](const T* G, index_t n0, index_t B) {
     gemm_kernel<T>(B * L, K, O, {G, 1, B * L}, {wt, ld, 1}, colsT, ld, false);  // gT WT
     col2im_channels_last(colsT, ld, g, n0, B, x);
-  }
+  });
 }
 
 }  // namespace duel::detail

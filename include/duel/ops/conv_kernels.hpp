@@ -71,12 +71,14 @@ void forward_chunk(const T* cols, const T* w, const T* bias, T* y, index_t n0, i
   }
 }
 
-// One chunk of the weight gradient: dW (=|+=) g[n0 .. n0+B) cols^T, g gathered in workspace slot 1.
+// One chunk of the weight gradient: dW (row stride ldw) (=|+=) g[n0 .. n0+B) colsT, where colsT
+// [B*L, K] views the chunk's columns transposed; g is gathered in workspace slot 1.
 template <class T>
-void weight_chunk(const T* cols, const T* gy, T* dw, index_t n0, index_t B, const ConvGeometry& g) {
+void weight_chunk(StridedMatrix<T> colsT, const T* gy, T* dw, index_t ldw, index_t n0, index_t B,
+                  const ConvGeometry& g) {
   const index_t K = g.col_rows(), L = g.out_area(), O = g.out_channels;
   const T* G = gather_chunk(gy, g, n0, B, workspace<T>(1, static_cast<std::size_t>(O * B * L)));
-  gemm_kernel<T>(O, K, B * L, {G, B * L, 1}, {cols, 1, B * L}, dw, K, n0 > 0);  // G cols^T, summed over chunks
+  gemm_kernel<T>(O, K, B * L, {G, B * L, 1}, colsT, dw, ldw, n0 > 0);  // summed over chunks
 }
 
 // Calls body(cols, n0, B) for each chunk of images [n0, n0 + B), cols holding their im2col.
@@ -96,15 +98,23 @@ void conv2d_forward_kernel(const T* x, const T* w, const T* bias, T* y, index_t 
   for_each_column_chunk(x, batch, g, [&](const T* cols, index_t n0, index_t B) { forward_chunk(cols, w, bias, y, n0, B, g); });
 }
 
+// Calls body(G, n0, B) for each chunk of at most `chunk` images [n0, n0 + B), G holding
+// g[n0 .. n0+B) gathered as [O, B*L] (workspace slot 1): the transposed kernels' loop.
+template <class T, class Body>
+void for_each_gradient_chunk(const T* gy, index_t batch, index_t chunk, const ConvGeometry& g, const Body& body) {
+  T* gathered = workspace<T>(1, static_cast<std::size_t>(g.out_channels * chunk * g.out_area()));
+  for (index_t n0 = 0; n0 < batch; n0 += chunk) {
+    const index_t B = std::min(chunk, batch - n0);
+    body(gather_chunk(gy, g, n0, B, gathered), n0, B);
+  }
+}
+
 template <class T>
 void conv2d_transpose_kernel(const T* gy, const T* w, T* x, index_t batch, const ConvGeometry& g) {
   const index_t K = g.col_rows(), L = g.out_area(), O = g.out_channels;
   const index_t chunk = conv_chunk(batch, K * L);
   T* cols = workspace<T>(0, static_cast<std::size_t>(K * chunk * L));
-  T* gathered = workspace<T>(1, static_cast<std::size_t>(O * chunk * L));
-  for (index_t n0 = 0; n0 < batch; n0 += chunk) {
-    const index_t B = std::min(chunk, batch - n0);
-    const T* G = gather_chunk(gy, g, n0, B, gathered);
+  for_each_gradient_chunk(gy, batch, chunk, g, [&](const T* G, index_t n0, index_t B) {
     gemm_kernel<T>(K, B * L, O, {w, 1, K}, {G, B * L, 1}, cols, B * L, false);  // W^T G
     parallel_for(0, B * g.channels, 1, [&](index_t lo, index_t hi) {
       for (index_t t = lo; t < hi; ++t) {
@@ -112,13 +122,15 @@ void conv2d_transpose_kernel(const T* gy, const T* w, T* x, index_t batch, const
         col2im(cols + b * L, B * L, g, c, c + 1, x + (n0 + b) * g.image_size());
       }
     });
-  }
+  });
 }
 
 template <class T>
 void conv2d_weight_kernel(const T* x, const T* gy, T* dw, index_t batch, const ConvGeometry& g) {
   if (batch == 0) std::fill(dw, dw + g.out_channels * g.col_rows(), T(0));  // no images: no chunk writes dW
-  for_each_column_chunk(x, batch, g, [&](const T* cols, index_t n0, index_t B) { weight_chunk(cols, gy, dw, n0, B, g); });
+  for_each_column_chunk(x, batch, g, [&](const T* cols, index_t n0, index_t B) {
+    weight_chunk<T>({cols, 1, B * g.out_area()}, gy, dw, g.col_rows(), n0, B, g);
+  });
 }
 
 // The forward and the weight gradient of the same x in one pass: y = conv2d(x, W) and
@@ -129,7 +141,7 @@ void conv2d_forward_and_weight_kernel(const T* x, const T* w, T* y, const T* gy,
   if (batch == 0) std::fill(dw, dw + g.out_channels * g.col_rows(), T(0));
   for_each_column_chunk(x, batch, g, [&](const T* cols, index_t n0, index_t B) {
     forward_chunk<T>(cols, w, nullptr, y, n0, B, g);
-    weight_chunk(cols, gy, dw, n0, B, g);
+    weight_chunk<T>({cols, 1, B * g.out_area()}, gy, dw, g.col_rows(), n0, B, g);
   });
 }
 
