@@ -132,3 +132,30 @@ TEST_CASE("gemm_kernel: the result does not depend on the thread count") {
     CHECK(results[0] == results[2]);
   }
 }
+
+// gemm_blocks takes A as a packer; a row split hands each thread its first row. Here A(i, k) is
+// written by the packer itself, so a thread given the wrong rows computes the wrong C.
+TEST_CASE("gemm_blocks: A from a packer, split by rows across threads") {
+  using duel::detail::GemmBlocking;
+  constexpr index_t MR = GemmBlocking<double>::mr;
+  const index_t M = 301, N = 40, K = 450;
+  auto a = [](index_t i, index_t k) { return static_cast<double>((i * 7 + k * 3) % 19) - 9; };
+  auto pack = [&](index_t i, index_t k, index_t m, index_t kc, double* Ap) {
+    for (index_t p = 0; p < m; p += MR, Ap += MR * kc)
+      for (index_t kk = 0; kk < kc; ++kk)
+        for (index_t r = 0; r < MR; ++r) Ap[kk * MR + r] = p + r < m ? a(i + p + r, k + kk) : 0.0;
+  };
+  std::vector<double> A(static_cast<std::size_t>(M * K));
+  for (index_t i = 0; i < M; ++i)
+    for (index_t k = 0; k < K; ++k) A[static_cast<std::size_t>(i * K + k)] = a(i, k);
+  const Operand<double> B = operand<double>(K, N, true, 6);
+  const std::vector<double> expected = naive<double>(M, N, K, {A.data(), K, 1}, B.view, std::vector<double>(static_cast<std::size_t>(M * N)), N, false);
+  const duel::test::ThreadCountGuard restore_threads;
+  for (int threads : {1, 2}) {
+    CAPTURE(threads);
+    duel::set_num_threads(threads);
+    std::vector<double> C(static_cast<std::size_t>(M * N), -1.0);
+    duel::detail::gemm_blocks<double>(M, N, K, pack, B.view, C.data(), N, false);
+    CHECK(C == expected);
+  }
+}

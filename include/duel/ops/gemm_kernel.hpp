@@ -63,6 +63,27 @@ struct GemmBlocking {
   static constexpr index_t kc = 384, mc = 128, nc = 4096;
 };
 
+// Ap[k*MR + r] = rows[r][k] for r < MR, k < count: one panel from MR row pointers, a null row
+// reading as zeros. MR x MR blocks are transposed in registers when the SIMD width allows it.
+template <class T>
+void pack_rows(const T* const (&rows)[GemmBlocking<T>::mr], index_t count, T* Ap) {
+  constexpr int MR = GemmBlocking<T>::mr;
+  index_t k0 = 0;
+  if constexpr (GemmBlocking<T>::has_row_packet) {
+    using RowPacket = typename GemmBlocking<T>::RowPacket;
+    for (; k0 + MR <= count; k0 += MR) {
+      Eigen::internal::PacketBlock<RowPacket, MR> block;
+      for (int r = 0; r < MR; ++r) {
+        block.packet[r] = rows[r] ? Eigen::internal::ploadu<RowPacket>(rows[r] + k0) : Eigen::internal::pset1<RowPacket>(T(0));
+      }
+      Eigen::internal::ptranspose(block);
+      for (int r = 0; r < MR; ++r) Eigen::internal::pstoreu(Ap + (k0 + r) * MR, block.packet[r]);
+    }
+  }
+  for (int r = 0; r < MR; ++r)  // the columns a block did not cover
+    for (index_t k = k0; k < count; ++k) Ap[k * MR + r] = rows[r] ? rows[r][k] : T(0);
+}
+
 // Ap[k*MR + r] = A(r, k) for r < MR, k < kc, one MR panel after another; rows past m are zero.
 template <class T>
 void pack_a(StridedMatrix<T> A, index_t m, index_t kc, T* Ap) {
@@ -71,26 +92,14 @@ void pack_a(StridedMatrix<T> A, index_t m, index_t kc, T* Ap) {
     const index_t rows = std::min<index_t>(MR, m - i);
     if (rows == MR && A.row_stride == 1) {  // transposed A: each k is MR contiguous numbers
       for (index_t k = 0; k < kc; ++k) std::memcpy(Ap + k * MR, A.data + i + k * A.col_stride, MR * sizeof(T));
-      continue;
+    } else if (A.col_stride == 1) {  // row-major A
+      const T* row[MR];
+      for (index_t r = 0; r < MR; ++r) row[r] = r < rows ? A.data + (i + r) * A.row_stride : nullptr;
+      pack_rows(row, kc, Ap);
+    } else {
+      for (index_t r = 0; r < MR; ++r)
+        for (index_t k = 0; k < kc; ++k) Ap[k * MR + r] = r < rows ? A(i + r, k) : T(0);
     }
-    index_t k0 = 0;
-    if constexpr (GemmBlocking<T>::has_row_packet) {
-      if (rows == MR && A.col_stride == 1) {  // row-major A: MR rows x MR columns at a time, transposed
-        using RowPacket = typename GemmBlocking<T>::RowPacket;
-        for (; k0 + MR <= kc; k0 += MR) {
-          Eigen::internal::PacketBlock<RowPacket, MR> block;
-          for (int r = 0; r < MR; ++r) block.packet[r] = Eigen::internal::ploadu<RowPacket>(A.data + (i + r) * A.row_stride + k0);
-          Eigen::internal::ptranspose(block);
-          for (int r = 0; r < MR; ++r) Eigen::internal::pstoreu(Ap + (k0 + r) * MR, block.packet[r]);
-        }
-      }
-    }
-    for (index_t r = 0; r < rows; ++r) {  // any other strides, and the columns a block did not cover
-      const T* row = A.data + (i + r) * A.row_stride;
-      for (index_t k = k0; k < kc; ++k) Ap[k * MR + r] = row[k * A.col_stride];
-    }
-    for (index_t r = rows; r < MR; ++r)
-      for (index_t k = k0; k < kc; ++k) Ap[k * MR + r] = T(0);
   }
 }
 
@@ -186,9 +195,13 @@ void gemv_kernel(index_t M, index_t K, StridedMatrix<T> A, const T* x, index_t i
   }
 }
 
-// One thread's product: C [M, N] (row stride ldc) (=|+=) A [M, K] B [K, N].
-template <class T>
-void gemm_serial(index_t M, index_t N, index_t K, StridedMatrix<T> A, StridedMatrix<T> B, T* C, index_t ldc, bool accumulate) {
+// One thread's product: C [M, N] (row stride ldc) (=|+=) A [M, K] B [K, N], for rows
+// [row0, row0 + M) of A. A comes as its packer: pack(i, k, m, kc, Ap) writes rows [i, i + m) and
+// columns [k, k + kc) of A into Ap in pack_a's layout, so that A need not exist as a matrix (the
+// convolutions pack their column matrix straight from the images).
+template <class T, class PackA>
+void gemm_serial(index_t M, index_t N, index_t K, const PackA& pack, index_t row0, StridedMatrix<T> B, T* C, index_t ldc,
+                 bool accumulate) {
   using S = GemmBlocking<T>;
   auto round_up = [](index_t x, index_t to) { return (x + to - 1) / to * to; };
   const index_t depth = std::min(S::kc, K);
@@ -206,7 +219,7 @@ void gemm_serial(index_t M, index_t N, index_t K, StridedMatrix<T> A, StridedMat
       if (packed_from < nc) pack_b(B.offset(pc, jc + packed_from), kc, nc - packed_from, Bp);
       for (index_t ic = 0; ic < M; ic += S::mc) {
         const index_t mc = std::min(S::mc, M - ic);
-        pack_a(A.offset(ic, pc), mc, kc, Ap);
+        pack(row0 + ic, pc, mc, kc, Ap);
         for (index_t jr = 0; jr < nc; jr += S::nr) {
           for (index_t ir = 0; ir < mc; ir += S::mr) {
             const bool in_place = jr < packed_from;
@@ -220,9 +233,36 @@ void gemm_serial(index_t M, index_t N, index_t K, StridedMatrix<T> A, StridedMat
   }
 }
 
-// C [M, N] (row stride ldc) = A [M, K] B [K, N], or C += A B when accumulate is set.
+// C [M, N] (row stride ldc) (=|+=) A [M, K] B [K, N], A given by its packer (see gemm_serial).
 // Threads split C into column blocks or row blocks, whichever balances better once the packing
 // each thread repeats is counted.
+template <class T, class PackA>
+void gemm_blocks(index_t M, index_t N, index_t K, const PackA& pack, StridedMatrix<T> B, T* C, index_t ldc, bool accumulate) {
+  using S = GemmBlocking<T>;
+  const index_t threads = M * N * K >= (index_t(1) << 18) ? get_num_threads() : 1;
+  if (threads == 1) return gemm_serial(M, N, K, pack, 0, B, C, ldc, accumulate);
+  const index_t row_blocks = (M + S::mr - 1) / S::mr, col_blocks = (N + S::nr - 1) / S::nr;
+  // The largest share any thread gets, in elements of C (each K multiply-adds), plus the packing
+  // every thread then repeats: all of A when threads split the columns, all of B when they split
+  // the rows (none when B is read in place). Packing an element takes about as long as `packet`
+  // elements of C take per step of k (2 FMA of one packet per cycle against half a cycle per move).
+  auto share = [&](index_t blocks, index_t block, index_t other) { return (blocks + threads - 1) / threads * block * other; };
+  const index_t split_columns = share(col_blocks, S::nr, M) + S::packet * M;
+  const index_t split_rows = share(row_blocks, S::mr, N) + (B.col_stride == 1 ? 0 : S::packet * N);
+  if (split_columns <= split_rows) {
+    parallel_for(0, col_blocks, 1, [&](index_t lo, index_t hi) {
+      const index_t j0 = lo * S::nr, j1 = std::min(N, hi * S::nr);
+      gemm_serial(M, j1 - j0, K, pack, 0, B.offset(0, j0), C + j0, ldc, accumulate);
+    });
+  } else {
+    parallel_for(0, row_blocks, 1, [&](index_t lo, index_t hi) {
+      const index_t i0 = lo * S::mr, i1 = std::min(M, hi * S::mr);
+      gemm_serial(i1 - i0, N, K, pack, i0, B, C + i0 * ldc, ldc, accumulate);
+    });
+  }
+}
+
+// C [M, N] (row stride ldc) = A [M, K] B [K, N], or C += A B when accumulate is set.
 template <class T>
 void gemm_kernel(index_t M, index_t N, index_t K, StridedMatrix<T> A, StridedMatrix<T> B, T* C, index_t ldc, bool accumulate) {
   using S = GemmBlocking<T>;
@@ -242,27 +282,8 @@ void gemm_kernel(index_t M, index_t N, index_t K, StridedMatrix<T> A, StridedMat
     }
     return;
   }
-  const index_t threads = M * N * K >= (index_t(1) << 18) ? get_num_threads() : 1;
-  if (threads == 1) return gemm_serial(M, N, K, A, B, C, ldc, accumulate);
-  const index_t row_blocks = (M + S::mr - 1) / S::mr, col_blocks = (N + S::nr - 1) / S::nr;
-  // The largest share any thread gets, in elements of C (each K multiply-adds), plus the packing
-  // every thread then repeats: all of A when threads split the columns, all of B when they split
-  // the rows (none when B is read in place). Packing an element takes about as long as `packet`
-  // elements of C take per step of k (2 FMA of one packet per cycle against half a cycle per move).
-  auto share = [&](index_t blocks, index_t block, index_t other) { return (blocks + threads - 1) / threads * block * other; };
-  const index_t split_columns = share(col_blocks, S::nr, M) + S::packet * M;
-  const index_t split_rows = share(row_blocks, S::mr, N) + (B.col_stride == 1 ? 0 : S::packet * N);
-  if (split_columns <= split_rows) {
-    parallel_for(0, col_blocks, 1, [&](index_t lo, index_t hi) {
-      const index_t j0 = lo * S::nr, j1 = std::min(N, hi * S::nr);
-      gemm_serial(M, j1 - j0, K, A, B.offset(0, j0), C + j0, ldc, accumulate);
-    });
-  } else {
-    parallel_for(0, row_blocks, 1, [&](index_t lo, index_t hi) {
-      const index_t i0 = lo * S::mr, i1 = std::min(M, hi * S::mr);
-      gemm_serial(i1 - i0, N, K, A.offset(i0, 0), B, C + i0 * ldc, ldc, accumulate);
-    });
-  }
+  auto pack = [A](index_t i, index_t k, index_t m, index_t kc, T* Ap) { pack_a(A.offset(i, k), m, kc, Ap); };
+  gemm_blocks(M, N, K, pack, B, C, ldc, accumulate);
 }
 
 }  // namespace duel::detail
