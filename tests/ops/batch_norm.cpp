@@ -97,3 +97,35 @@ TEST_CASE("batch_norm and instance_norm: bad inputs say what is wrong") {
   CHECK_THROWS_WITH_AS(duel::instance_norm(x), "instance_norm: input must be [N, C, H, W] or [N, C, L], got [1,3]",
                        duel::ShapeError);
 }
+
+// The fused kernels run over blocks of whole channels, as many as the threads (and more for large
+// inputs): shapes of several blocks must give the same numbers at any thread count, and the
+// numbers of the op-by-op definition.
+TEST_CASE("batch_norm: blocks of channels change nothing, whatever the thread count") {
+  const duel::test::ThreadCountGuard threads;
+  duel::Generator gen(402);
+  for (const duel::Shape& shape : {duel::Shape{6, 50, 9, 9}, duel::Shape{5, 3000}, duel::Shape{3, 7, 1000}}) {
+    INFO("input ", shape);
+    const Var<double> x = rand_var(shape, gen), weight = rand_var({shape[1]}, gen, 0.5, 1.5), bias = rand_var({shape[1]}, gen);
+    const Var<double> g = rand_var(shape, gen, -1, 1, false);
+    std::vector<std::vector<double>> results;
+    for (int n : {1, 2, 3}) {
+      duel::set_num_threads(n);
+      Tensor<double> running_mean = duel::zeros<double>({shape[1]}), running_var = duel::ones<double>({shape[1]});
+      const Var<double> y = duel::batch_norm(x, running_mean, running_var, weight, bias, true);
+      std::vector<double> all(y.value().begin(), y.value().end());
+      for (const Var<double>& d : duel::grad<double>({y}, {x, weight, bias}, {g})) all.insert(all.end(), d.value().begin(), d.value().end());
+      for (const Tensor<double>* t : {&running_mean, &running_var}) all.insert(all.end(), t->begin(), t->end());
+      results.push_back(std::move(all));
+    }
+    CHECK(results[0] == results[1]);
+    CHECK(results[0] == results[2]);
+    duel::set_num_threads(1);
+    const Var<double> reference = duel::detail::batch_norm_composite(x, weight, bias, 1e-5);
+    std::vector<double> expected(reference.value().begin(), reference.value().end());
+    for (const Var<double>& d : duel::grad<double>({reference}, {x, weight, bias}, {g})) expected.insert(expected.end(), d.value().begin(), d.value().end());
+    double worst = 0;
+    for (std::size_t k = 0; k < expected.size(); ++k) worst = std::max(worst, std::abs(expected[k] - results[0][k]));
+    CHECK(worst < 1e-9);
+  }
+}

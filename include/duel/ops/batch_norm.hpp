@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cmath>
+#include <numeric>
 #include <vector>
 
 #include "duel/autograd/grad.hpp"
@@ -58,52 +59,59 @@ Var<T> batch_norm_composite(const Var<T>& x, const Var<T>& weight, const Var<T>&
 // The fused kernels see x [N, C, *] as a column-major matrix of C * L rows, one per (channel,
 // position), and N columns, one per sample: each sample is one contiguous column. Sums over the
 // batch are then additions of whole columns, vectorised whatever L is (a BatchNorm1d has L = 1,
-// where walking channel by channel would touch one float at a time), and rows split across
-// threads without changing any sum.
+// where walking channel by channel would touch one float at a time).
 template <class T>
 using BatchColumns = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic>>;
 template <class T>
 using RowValues = Eigen::Array<T, Eigen::Dynamic, 1>;
 
-// Calls fn(r, len) on disjoint blocks of rows, in parallel when there are many.
+// Calls fn(c0, c1) on blocks of whole channels, in parallel. Each block runs every pass of the
+// op over its rows before the next block starts: about 2048 rows (512 KB of floats at N = 64)
+// stay in L2 between the passes, where whole-tensor passes went through memory three times. A
+// channel's sums are the same whichever block holds it, so blocks depend on the thread count
+// (a multiple of it, to balance them) while results do not.
 template <class Fn>
-void for_row_blocks(const ChannelLayout& lay, Fn fn) {
-  parallel_for(0, lay.C * lay.L, 4096, [&](index_t lo, index_t hi) { fn(lo, hi - lo); });
+void for_channel_blocks(const ChannelLayout& lay, Fn fn) {
+  const index_t threads = get_num_threads(), by_size = (lay.C * lay.L + 2047) / 2048;
+  const index_t blocks = std::min(lay.C, (by_size + threads - 1) / threads * threads);
+  const index_t per_block = (lay.C + blocks - 1) / std::max<index_t>(blocks, 1);
+  parallel_for(0, blocks, 1, [&](index_t lo, index_t hi) {
+    for (index_t b = lo; b < hi; ++b) {
+      if (b * per_block < lay.C) fn(b * per_block, std::min(lay.C, (b + 1) * per_block));
+    }
+  });
 }
 
-// sum over samples n of term(n, r, len), the values of rows [r, r + len) for sample n.
+// The rows of channels [c0, c1) (of x, or of any tensor shaped like it) in one sample.
+struct ChannelRows {
+  index_t first, count;
+  ChannelRows(const ChannelLayout& lay, index_t c0, index_t c1) : first(c0 * lay.L), count((c1 - c0) * lay.L) {}
+  template <class Columns>
+  auto of(Columns& m, index_t n) const { return m.col(n).segment(first, count); }
+};
+
+// sum over samples n of term(n), a column of the rows' values.
 template <class T, class Term>
-RowValues<T> sum_over_batch(const ChannelLayout& lay, Term term) {
-  RowValues<T> total = RowValues<T>::Zero(lay.C * lay.L);
-  for_row_blocks(lay, [&](index_t r, index_t len) {
-    for (index_t n = 0; n < lay.N; ++n) total.segment(r, len) += term(n, r, len);
-  });
+RowValues<T> sum_over_batch(const ChannelLayout& lay, const ChannelRows& rows, Term term) {
+  RowValues<T> total = RowValues<T>::Zero(rows.count);
+  for (index_t n = 0; n < lay.N; ++n) total += term(n);
   return total;
 }
 
-// Per-channel totals (in double) of per-row values: the L rows of each channel added up.
+// The total (in double) of channel c0 + k's L rows in per-row values of channels [c0, c1), added
+// in order: a vectorised sum would group the numbers by their address, which depends on c0.
 template <class T>
-std::vector<double> channel_totals(const ChannelLayout& lay, const RowValues<T>& rows) {
-  std::vector<double> totals(static_cast<std::size_t>(lay.C));
-  for (index_t c = 0; c < lay.C; ++c) totals[static_cast<std::size_t>(c)] = rows.segment(c * lay.L, lay.L).template cast<double>().sum();
-  return totals;
+double channel_total(const ChannelLayout& lay, const RowValues<T>& rows, index_t k) {
+  const T* first = rows.data() + k * lay.L;
+  return std::accumulate(first, first + lay.L, 0.0);
 }
 
-// A per-channel value repeated on each of the channel's L rows.
+// A per-channel value repeated on each of the L rows of channels [c0, c1).
 template <class T, class PerChannel>
-RowValues<T> per_row(const ChannelLayout& lay, PerChannel value) {
-  RowValues<T> rows(lay.C * lay.L);
-  for (index_t c = 0; c < lay.C; ++c) rows.segment(c * lay.L, lay.L).setConstant(static_cast<T>(value(c)));
+RowValues<T> per_row(const ChannelLayout& lay, index_t c0, index_t c1, PerChannel value) {
+  RowValues<T> rows((c1 - c0) * lay.L);
+  for (index_t c = c0; c < c1; ++c) rows.segment((c - c0) * lay.L, lay.L).setConstant(static_cast<T>(value(c)));
   return rows;
-}
-
-// out[:, r..] = f(n, r, len) for every sample, in parallel over row blocks.
-template <class T, class Fn>
-void write_columns(const ChannelLayout& lay, T* out, Fn f) {
-  Eigen::Map<Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic>> y(out, lay.C * lay.L, lay.N);
-  for_row_blocks(lay, [&](index_t r, index_t len) {
-    for (index_t n = 0; n < lay.N; ++n) y.col(n).segment(r, len) = f(n, r, len);
-  });
 }
 
 }  // namespace detail
@@ -136,41 +144,38 @@ Var<T> batch_norm(const Var<T>& x, Tensor<T> running_mean, Tensor<T> running_var
   const index_t M = lay.count();
   if (M < 2) throw ValueError(detail::cat("batch_norm: expected more than 1 value per channel when training, got input ", x.shape()));
 
+  // Per block of channels: the mean, then the variance from a second pass over the centred values
+  // (accurate where E[x^2] - E[x]^2 cancels), then y = x * scale + shift with scale = gamma * invstd
+  // and shift = beta - mean * scale.
   const detail::BatchColumns<T> X(x.value().data(), lay.C * lay.L, lay.N);
-  const std::vector<double> sums = detail::channel_totals(lay, detail::sum_over_batch<T>(lay, [&](index_t n, index_t r, index_t len) {
-    return X.col(n).segment(r, len);
-  }));
-  Tensor<T> mean_c = Tensor<T>::empty({lay.C}), invstd_c = Tensor<T>::empty({lay.C});
-  for (index_t c = 0; c < lay.C; ++c) mean_c.data()[c] = static_cast<T>(sums[static_cast<std::size_t>(c)] / static_cast<double>(M));
-  const detail::RowValues<T> mean_r = detail::per_row<T>(lay, [&](index_t c) { return mean_c.data()[c]; });
-  const std::vector<double> squares =  // a second pass over the centred values: an accurate variance
-      detail::channel_totals(lay, detail::sum_over_batch<T>(lay, [&](index_t n, index_t r, index_t len) {
-        return (X.col(n).segment(r, len) - mean_r.segment(r, len)).square();
-      }));
-  for (index_t c = 0; c < lay.C; ++c) {
-    const double var = squares[static_cast<std::size_t>(c)] / static_cast<double>(M);
-    invstd_c.data()[c] = static_cast<T>(1.0 / std::sqrt(var + eps));
-    if (tracked) {
-      running_mean.data()[c] = static_cast<T>((1 - momentum) * running_mean.data()[c] + momentum * mean_c.data()[c]);
-      running_var.data()[c] = static_cast<T>((1 - momentum) * running_var.data()[c] +
-                                             momentum * var * static_cast<double>(M) / static_cast<double>(M - 1));
+  Tensor<T> y = Tensor<T>::empty(x.shape()), mean_c = Tensor<T>::empty({lay.C}), invstd_c = Tensor<T>::empty({lay.C});
+  Eigen::Map<Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic>> Y(y.data(), lay.C * lay.L, lay.N);
+  detail::for_channel_blocks(lay, [&](index_t c0, index_t c1) {
+    const detail::ChannelRows rows(lay, c0, c1);
+    const detail::RowValues<T> sums = detail::sum_over_batch<T>(lay, rows, [&](index_t n) { return rows.of(X, n); });
+    for (index_t c = c0; c < c1; ++c) mean_c.data()[c] = static_cast<T>(detail::channel_total(lay, sums, c - c0) / static_cast<double>(M));
+    const detail::RowValues<T> mean_r = detail::per_row<T>(lay, c0, c1, [&](index_t c) { return mean_c.data()[c]; });
+    const detail::RowValues<T> squares = detail::sum_over_batch<T>(lay, rows, [&](index_t n) { return (rows.of(X, n) - mean_r).square(); });
+    for (index_t c = c0; c < c1; ++c) {
+      const double var = detail::channel_total(lay, squares, c - c0) / static_cast<double>(M);
+      invstd_c.data()[c] = static_cast<T>(1.0 / std::sqrt(var + eps));
+      if (tracked) {
+        running_mean.data()[c] = static_cast<T>((1 - momentum) * running_mean.data()[c] + momentum * mean_c.data()[c]);
+        running_var.data()[c] = static_cast<T>((1 - momentum) * running_var.data()[c] +
+                                               momentum * var * static_cast<double>(M) / static_cast<double>(M - 1));
+      }
     }
-  }
-
-  // y = x * scale + shift with scale = gamma * invstd and shift = beta - mean * scale.
-  const detail::RowValues<T> scale = detail::per_row<T>(lay, [&](index_t c) {
-    return invstd_c.data()[c] * (weight.defined() ? weight.value().data()[c] : T(1));
-  });
-  const detail::RowValues<T> shift = detail::per_row<T>(lay, [&](index_t c) {
-    return (bias.defined() ? bias.value().data()[c] : T(0)) - mean_c.data()[c] * scale(c * lay.L);
-  });
-  Tensor<T> y = Tensor<T>::empty(x.shape());
-  detail::write_columns(lay, y.data(), [&](index_t n, index_t r, index_t len) {
-    return X.col(n).segment(r, len) * scale.segment(r, len) + shift.segment(r, len);
+    const detail::RowValues<T> scale = detail::per_row<T>(lay, c0, c1, [&](index_t c) {
+      return invstd_c.data()[c] * (weight.defined() ? weight.value().data()[c] : T(1));
+    });
+    const detail::RowValues<T> shift = detail::per_row<T>(lay, c0, c1, [&](index_t c) {
+      return (bias.defined() ? bias.value().data()[c] : T(0)) - mean_c.data()[c] * scale((c - c0) * lay.L);
+    });
+    for (index_t n = 0; n < lay.N; ++n) rows.of(Y, n) = rows.of(X, n) * scale + shift;
   });
 
   return record<T>("batch_norm", std::move(y), {x, weight, bias},
-                   [x, weight, bias, mean_r, invstd_c, eps, lay](const BackwardContext<T>& ctx) -> GradList<T> {
+                   [x, weight, bias, mean_c, invstd_c, eps, lay](const BackwardContext<T>& ctx) -> GradList<T> {
     if (GradMode::is_enabled()) {  // create_graph: differentiate the op-by-op definition
       std::vector<Var<T>> wrt;
       const std::array<const Var<T>*, 3> inputs{&x, &weight, &bias};
@@ -186,34 +191,39 @@ Var<T> batch_norm(const Var<T>& x, Tensor<T> running_mean, Tensor<T> running_var
       return out;
     }
     // With xhat = (x - mean) invstd: sum_g = sum(g), sum_gx = sum(g xhat) per channel, and
-    // dx = gamma invstd (g - sum_g / M - xhat sum_gx / M).
+    // dx = gamma invstd (g - sum_g / M - xhat sum_gx / M), block by block of channels.
     const double count = static_cast<double>(lay.count());
     const detail::BatchColumns<T> input(x.value().data(), lay.C * lay.L, lay.N), G(ctx.grad.value().data(), lay.C * lay.L, lay.N);
-    const std::vector<double> sum_g = detail::channel_totals(lay, detail::sum_over_batch<T>(lay, [&](index_t n, index_t r, index_t len) {
-      return G.col(n).segment(r, len);
-    }));
-    std::vector<double> sum_gx = detail::channel_totals(lay, detail::sum_over_batch<T>(lay, [&](index_t n, index_t r, index_t len) {
-      return G.col(n).segment(r, len) * (input.col(n).segment(r, len) - mean_r.segment(r, len));
-    }));
-    for (index_t c = 0; c < lay.C; ++c) sum_gx[static_cast<std::size_t>(c)] *= static_cast<double>(invstd_c.data()[c]);
-    GradList<T> out(3);
-    if (ctx.needs_grad(0)) {
-      auto channel = [](index_t c) { return static_cast<std::size_t>(c); };
-      const detail::RowValues<T> mean_g = detail::per_row<T>(lay, [&](index_t c) { return sum_g[channel(c)] / count; });
-      const detail::RowValues<T> xhat_coef = detail::per_row<T>(lay, [&](index_t c) {  // invstd * sum_gx / M, applied to x - mean
+    std::vector<double> sum_g(static_cast<std::size_t>(lay.C)), sum_gx(sum_g.size());
+    Tensor<T> dx = ctx.needs_grad(0) ? Tensor<T>::empty(x.shape()) : Tensor<T>();
+    Eigen::Map<Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic>> DX(dx.data(), ctx.needs_grad(0) ? lay.C * lay.L : 0, lay.N);
+    auto channel = [](index_t c) { return static_cast<std::size_t>(c); };
+    detail::for_channel_blocks(lay, [&](index_t c0, index_t c1) {
+      const detail::ChannelRows rows(lay, c0, c1);
+      const detail::RowValues<T> mean_r = detail::per_row<T>(lay, c0, c1, [&](index_t c) { return mean_c.data()[c]; });
+      detail::RowValues<T> g_rows = detail::RowValues<T>::Zero(rows.count), gx_rows = g_rows;
+      for (index_t n = 0; n < lay.N; ++n) {
+        g_rows += rows.of(G, n);
+        gx_rows += rows.of(G, n) * (rows.of(input, n) - mean_r);
+      }
+      for (index_t c = c0; c < c1; ++c) {
+        sum_g[channel(c)] = detail::channel_total(lay, g_rows, c - c0);
+        sum_gx[channel(c)] = detail::channel_total(lay, gx_rows, c - c0) * static_cast<double>(invstd_c.data()[c]);
+      }
+      if (!ctx.needs_grad(0)) return;
+      const detail::RowValues<T> mean_g = detail::per_row<T>(lay, c0, c1, [&](index_t c) { return sum_g[channel(c)] / count; });
+      const detail::RowValues<T> xhat_coef = detail::per_row<T>(lay, c0, c1, [&](index_t c) {  // invstd * sum_gx / M, applied to x - mean
         return static_cast<double>(invstd_c.data()[c]) * sum_gx[channel(c)] / count;
       });
-      const detail::RowValues<T> gain = detail::per_row<T>(lay, [&](index_t c) {
+      const detail::RowValues<T> gain = detail::per_row<T>(lay, c0, c1, [&](index_t c) {
         return invstd_c.data()[c] * (weight.defined() ? weight.value().data()[c] : T(1));
       });
-      Tensor<T> dx = Tensor<T>::empty(x.shape());
-      detail::write_columns(lay, dx.data(), [&](index_t n, index_t r, index_t len) {
-        return (G.col(n).segment(r, len) - mean_g.segment(r, len) -
-                (input.col(n).segment(r, len) - mean_r.segment(r, len)) * xhat_coef.segment(r, len)) *
-               gain.segment(r, len);
-      });
-      out[0] = Var<T>(std::move(dx));
-    }
+      for (index_t n = 0; n < lay.N; ++n) {
+        rows.of(DX, n) = (rows.of(G, n) - mean_g - (rows.of(input, n) - mean_r) * xhat_coef) * gain;
+      }
+    });
+    GradList<T> out(3);
+    if (ctx.needs_grad(0)) out[0] = Var<T>(std::move(dx));
     auto per_channel_sums = [&](const std::vector<double>& s) {
       Tensor<T> t = Tensor<T>::empty({lay.C});
       for (index_t c = 0; c < lay.C; ++c) t.data()[c] = static_cast<T>(s[static_cast<std::size_t>(c)]);
