@@ -73,9 +73,9 @@ TEST_CASE("gemm_kernel: every transpose, edge tiles, block boundaries and accumu
   // Sizes straddle the micro-tile (8 x 2 packets), the K block (384), the row block (128) and the
   // column block (4096).
   // One thread, so that no split hides a boundary; {1, 37, 50} and {37, 1, 50} are matrix-vector
-  // products.
+  // products, {20, 45, 1} an outer product.
   const index_t sizes[][3] = {{1, 1, 1},     {7, 5, 3},     {8, 32, 16},  {9, 33, 17},  {64, 100, 385}, {130, 70, 40},
-                              {13, 3, 800},  {3, 200, 9},   {9, 4133, 20}, {1, 37, 50},  {37, 1, 50}};
+                              {13, 3, 800},  {3, 200, 9},   {9, 4133, 20}, {1, 37, 50},  {37, 1, 50},   {20, 45, 1}};
   const duel::test::ThreadCountGuard restore_threads;
   duel::set_num_threads(1);
   for (const auto& s : sizes) {
@@ -91,7 +91,7 @@ TEST_CASE("gemm_kernel: every transpose, edge tiles, block boundaries and accumu
 }
 
 TEST_CASE("gemm_kernel: operands with no unit stride (every other element of a larger matrix)") {
-  const index_t sizes[][3] = {{9, 33, 17}, {1, 20, 7}, {20, 1, 7}};
+  const index_t sizes[][3] = {{9, 33, 17}, {1, 20, 7}, {20, 1, 7}, {20, 7, 1}};
   for (const auto& s : sizes) {
     const index_t M = s[0], N = s[1], K = s[2];
     CAPTURE(M);

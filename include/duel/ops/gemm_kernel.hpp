@@ -195,6 +195,26 @@ void gemv_kernel(index_t M, index_t K, StridedMatrix<T> A, const T* x, index_t i
   }
 }
 
+// C [M, N] (=|+=) A [M, 1] B [1, N]: each row of C is a multiple of B's one row, written at the
+// speed of memory (through the micro-kernel, with k = 1, a tenth of that).
+template <class T>
+void outer_product(index_t M, index_t N, StridedMatrix<T> A, StridedMatrix<T> B, T* C, index_t ldc, bool accumulate) {
+  using Row = Eigen::Map<Eigen::Array<T, 1, Eigen::Dynamic>>;
+  const T* b = B.data;
+  if (B.col_stride != 1) {  // a strided row of B, copied once
+    T* row = workspace<T>(5, static_cast<std::size_t>(N));
+    for (index_t j = 0; j < N; ++j) row[j] = B(0, j);
+    b = row;
+  }
+  const Eigen::Map<const Eigen::Array<T, 1, Eigen::Dynamic>> brow(b, N);
+  parallel_for(0, M, std::max<index_t>(1, (index_t(1) << 16) / N), [&](index_t lo, index_t hi) {
+    for (index_t i = lo; i < hi; ++i) {
+      if (accumulate) Row(C + i * ldc, N) += A(i, 0) * brow;
+      else Row(C + i * ldc, N) = A(i, 0) * brow;
+    }
+  });
+}
+
 // One thread's product: C [M, N] (row stride ldc) (=|+=) A [M, K] B [K, N], for rows
 // [row0, row0 + M) of A. A comes as its packer: pack(i, k, m, kc, Ap) writes rows [i, i + m) and
 // columns [k, k + kc) of A into Ap in pack_a's layout, so that A need not exist as a matrix (the
@@ -272,6 +292,7 @@ void gemm_kernel(index_t M, index_t N, index_t K, StridedMatrix<T> A, StridedMat
       for (index_t i = 0; i < M; ++i) std::fill(C + i * ldc, C + i * ldc + N, T(0));
     return;
   }
+  if (K == 1) return outer_product(M, N, A, B, C, ldc, accumulate);
   if (N == 1) return gemv_kernel(M, K, A, B.data, B.row_stride, C, ldc, accumulate);
   if (M == 1) return gemv_kernel(N, K, B.transposed(), A.data, A.col_stride, C, 1, accumulate);  // C^T = B^T A^T
   if (N < S::nr && M > N) {  // a thin C wastes most of each NR panel: compute C^T = B^T A^T instead
