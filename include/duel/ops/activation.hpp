@@ -10,7 +10,7 @@ template <class T>
 Var<T> relu(const Var<T>& x) {
   return record<T>("relu", detail::map(x.value(), [](const auto& a) { return a.max(T(0)); }), {x},
                    [x](const BackwardContext<T>& ctx) -> GradList<T> {
-                     return {detail::times_constant_map(ctx.grad, x, [](const auto& a) { return (a > T(0)).template cast<T>(); })};
+                     return {detail::times_constant_map(ctx.grad, x, [](const auto& a) { return detail::indicator<T>(a > T(0)); })};
                    });
 }
 
@@ -55,7 +55,7 @@ Var<T> softplus(const Var<T>& x, double threshold = 20) {
                      return (a > th).select(a, a.max(T(0)) + (-a.abs()).exp().log1p());
                    }),
                    {x}, [x, th](const BackwardContext<T>& ctx) -> GradList<T> {
-                     Var<T> above = detail::constant_map(x, [th](const auto& a) { return (a > th).template cast<T>(); });
+                     Var<T> above = detail::constant_map(x, [th](const auto& a) { return detail::indicator<T>(a > th); });
                      return {ctx.grad * (sigmoid(x) * (1.0 - above) + above)};
                    });
 }
