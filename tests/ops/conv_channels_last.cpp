@@ -37,19 +37,20 @@ double relative_difference(const std::vector<T>& a, const std::vector<T>& b) {
 
 // {C, H, W, O, kh, kw, stride, padding, dilation, extra}: strides, paddings and dilations that
 // differ per dim, windows reaching past the image, images with `extra` rows and columns that no
-// window reads (a transposed convolution's output_padding), a batch of 9 that the first
-// geometry splits into three chunks (4 + 4 + 1 images), and 500 columns of 20 channels, which the
-// GEMM's blocks of 384 cut in the middle of a window.
+// window reads (a transposed convolution's output_padding), a batch of 9 that the first geometry
+// splits into chunks of 1M numbers (7 + 2 images for the forward, one at a time through colsT),
+// and 500 columns of 20 channels, which the GEMM's blocks of 384 cut in the middle of a window.
+// Outputs of 32 channels or more take the forward's implicit GEMM, fewer its fallback via colsT.
 ConvGeometry make_geometry(index_t c, index_t h, index_t w, index_t o, index_t kh, index_t kw, Size2 s, Size2 p, Size2 d,
                            index_t extra = 0) {
   return {c,  h + extra, w + extra, o, duel::detail::conv_out_size(h, kh, s.h, p.h, d.h),
           duel::detail::conv_out_size(w, kw, s.w, p.w, d.w), kh, kw, s, p, d};
 }
 const ConvGeometry channels_last_geometries[] = {
-    make_geometry(16, 40, 40, 8, 3, 3, 1, 1, 1),  // 144 x 1600 numbers of colsT per image
-    make_geometry(16, 14, 14, 32, 4, 4, 2, 1, 1), make_geometry(24, 9, 7, 5, 3, 2, {2, 1}, {1, 0}, {1, 2}),
+    make_geometry(16, 96, 96, 32, 3, 3, 1, 1, 1),  // 147K numbers per image, 1.3M of colsT
+    make_geometry(16, 14, 14, 32, 4, 4, 2, 1, 1), make_geometry(24, 9, 7, 36, 3, 2, {2, 1}, {1, 0}, {1, 2}),
     make_geometry(16, 4, 4, 3, 4, 4, 1, 0, 1), make_geometry(16, 6, 6, 4, 4, 4, 2, 1, 1, 1),
-    make_geometry(20, 7, 6, 9, 5, 5, 1, 2, 1)};
+    make_geometry(20, 7, 6, 40, 5, 5, 1, 2, 1)};
 
 }  // namespace
 

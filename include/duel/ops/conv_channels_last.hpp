@@ -233,15 +233,28 @@ void store_channels_last_weight_grad(const T* dwt, index_t batch, const ConvGeom
 }
 
 // The column matrix, kh*kw / (sh*sw) times the size of x, never goes through memory: the
-// critic's Conv2d(64, 128) forward went from 4.06 to 3.88 ms at one thread.
+// critic's Conv2d(64, 128) forward went from 4.06 to 3.88 ms at one thread. Chunks keep the NHWC
+// copy in cache (dcgan64's Conv2d(64, 128) on 32 x 32 images: 26 ms for the whole batch, 22.5 in
+// chunks of 16 images).
 template <class T>
 void conv2d_forward_channels_last(const T* x, const T* w, const T* bias, T* y, index_t batch, const ConvGeometry& g) {
   const index_t K = g.col_rows(), L = g.out_area(), O = g.out_channels, ld = channels_last_stride<T>(K);
   const T* wt = channels_last_weights(w, g, ld);
-  const T* images = channels_last_images(x, batch, g);
-  T* yt = workspace<T>(1, static_cast<std::size_t>(batch * L * O));
-  gemm_blocks<T>(batch * L, O, K, WindowPanels<T>{images, g}, {wt, 1, ld}, yt, O, false);
-  store_channels_last_output(yt, bias, y, 0, batch, g);
+  if (O < GemmBlocking<T>::nr) {  // too few output channels for whole panels: gemm_kernel turns the product over
+    for_each_channels_last_chunk(x, batch, g, ld, [&](const T* colsT, index_t n0, index_t B) {
+      forward_chunk_channels_last(colsT, ld, wt, bias, y, n0, B, g);
+    });
+    return;
+  }
+  // Chunks of at most 1M numbers of NHWC images, so that they stay in cache while they are packed.
+  const index_t chunk = channels_last_chunk(batch, g.image_size());
+  for (index_t n0 = 0; n0 < batch; n0 += chunk) {
+    const index_t B = std::min(chunk, batch - n0);
+    const T* images = channels_last_images(x + n0 * g.image_size(), B, g);
+    T* yt = workspace<T>(1, static_cast<std::size_t>(B * L * O));
+    gemm_blocks<T>(B * L, O, K, WindowPanels<T>{images, g}, {wt, 1, ld}, yt, O, false);
+    store_channels_last_output(yt, bias, y, n0, B, g);
+  }
 }
 
 template <class T>
