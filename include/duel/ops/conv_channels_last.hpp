@@ -16,8 +16,8 @@
 //   transposed   colsT = gT WT, then x = col2im(colsT)
 //   weight       dWT   = sum over chunks of g colsT(x)
 //
-// The forward never writes colsT: WindowPanels packs the GEMM's panels of it straight from the
-// NHWC images (an implicit GEMM).
+// The forward of 32 output channels or more never writes colsT: WindowPanels packs the GEMM's
+// panels of it straight from the NHWC images (an implicit GEMM).
 //
 // The rows of colsT and WT are padded when their length is a multiple of 1 KB: 8 rows of C tile
 // or B panel 4 KB apart share cache sets, which slowed those products by 25%.
