@@ -1,10 +1,11 @@
 // Workspace: scratch buffers that kernels reuse from call to call.
 //
-// Convolution needs large temporary matrices (columns, the product or the gathered gradient of a
-// chunk, window planes: slots 0 to 2; a channels-last image, the reordered weights and their
-// gradient: 6 to 8), and the GEMM kernel its packed panels (slots 3 to 5). Allocating them afresh on
-// every call would cost page faults and heap traffic on every training step; instead each thread
-// keeps a few numbered slots that only ever grow, so steady-state training allocates nothing here.
+// Convolution needs large temporary matrices (columns or a chunk's NHWC images, the product or the
+// gathered gradient of a chunk, window planes: slots 0 to 2; a channels-last image, the reordered
+// weights and their gradient: 6 to 8), and the GEMM kernel its packed panels (slots 3 to 5).
+// Allocating them afresh on every call would cost page faults and heap traffic on every training
+// step; instead each thread keeps a few numbered slots that only ever grow, so steady-state
+// training allocates nothing here.
 #pragma once
 
 #include <array>
