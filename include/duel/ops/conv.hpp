@@ -87,9 +87,9 @@ Var<T> conv2d_op(const Var<T>& x, const Var<T>& w, const Var<T>& b, const ConvGe
   pick_kernel(geo, conv2d_forward_channels_last<T>, conv2d_forward_kernel<T>)(x.value().data(), w.value().data(), bias,
                                                                               y.data(), N, geo);
   return record<T>("conv2d", std::move(y), {x, w, b}, [x, w, geo](const BackwardContext<T>& ctx) -> GradList<T> {
+    Var<T> db = ctx.needs_grad(2) ? sum(ctx.grad, {0, 2, 3}) : Var<T>();  // first, while the gradient is still in cache
     return {ctx.needs_grad(0) ? conv2d_transpose_op(ctx.grad, w, Var<T>(), geo) : Var<T>(),
-            ctx.needs_grad(1) ? conv2d_weight_op(x, ctx.grad, geo) : Var<T>(),
-            ctx.needs_grad(2) ? sum(ctx.grad, {0, 2, 3}) : Var<T>()};
+            ctx.needs_grad(1) ? conv2d_weight_op(x, ctx.grad, geo) : Var<T>(), std::move(db)};
   });
 }
 
