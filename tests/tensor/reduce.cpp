@@ -92,3 +92,24 @@ TEST_CASE("sum_to: the same shape is returned as is; errors name both shapes") {
   CHECK_THROWS_WITH_AS(sum_to(x, {4}), "sum_to: shapes [2,3] and [4] cannot be broadcast (dim 1: 3 vs 4)", ShapeError);
   CHECK_THROWS_WITH_AS(sum_to(x, {1, 2, 3}), "sum_to: [2,3] does not broadcast from [1,2,3]", ShapeError);
 }
+
+TEST_CASE("sum_dims over all but the channel dim: split over the threads, the same bits for any thread count") {
+  ThreadCountGuard guard;
+  duel::Generator gen(9);
+  Tensor<float> x = Tensor<float>::empty({16, 8, 40, 40});  // 25,600 numbers per channel: a split at 2 and 3 threads
+  for (index_t i = 0; i < x.numel(); ++i) x.data()[i] = static_cast<float>(gen.next_below(2001)) / 1000.0f - 1.0f;
+  std::vector<Tensor<float>> sums;
+  for (int threads : {1, 2, 3}) {
+    duel::set_num_threads(threads);
+    sums.push_back(duel::detail::sum_dims(x, {0, 2, 3}, false));
+  }
+  for (index_t c = 0; c < 8; ++c) {
+    double expected = 0;
+    for (index_t n = 0; n < 16; ++n)
+      for (index_t p = 0; p < 1600; ++p) expected += x.data()[(n * 8 + c) * 1600 + p];
+    CAPTURE(c);
+    CHECK(sums[0].data()[c] == doctest::Approx(expected).epsilon(1e-5));
+    CHECK(sums[1].data()[c] == sums[0].data()[c]);
+    CHECK(sums[2].data()[c] == sums[0].data()[c]);
+  }
+}

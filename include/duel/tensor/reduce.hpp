@@ -2,9 +2,11 @@
 // undoes broadcasting by summing a gradient back down to the shape of the operand it came from.
 #pragma once
 
+#include <algorithm>
 #include <vector>
 
 #include "duel/tensor/broadcast.hpp"
+#include "duel/tensor/parallel.hpp"
 
 namespace duel::detail {
 
@@ -26,6 +28,17 @@ inline Shape reduced_shape(const Shape& x, const std::vector<int>& dims, bool ke
   return out;
 }
 
+// The one dim that `kept` keeps (every other summed away), or -1 if it keeps none or several.
+inline int single_kept_dim(const Shape& kept) {
+  int dim = -1;
+  for (int d = 0; d < kept.rank(); ++d) {
+    if (kept[d] == 1) continue;
+    if (dim >= 0) return -1;
+    dim = d;
+  }
+  return dim;
+}
+
 // Sums x down to `kept`, a shape of the same rank whose sizes are either x's or 1.
 template <class T>
 Tensor<T> sum_keepdim(const Tensor<T>& x, const Shape& kept) {
@@ -33,6 +46,20 @@ Tensor<T> sum_keepdim(const Tensor<T>& x, const Shape& kept) {
   if (x.numel() == 0) return out;
   const T* px = x.data();
   T* po = out.data();
+  if (const int dim = single_kept_dim(kept); dim >= 0) {
+    // Per-channel sums (a convolution's bias gradient), split over the channels: each is added
+    // up in the order of the general loop below, so the thread count changes nothing.
+    index_t outer = 1, inner = 1;
+    for (int d = 0; d < dim; ++d) outer *= x.shape()[d];
+    for (int d = dim + 1; d < x.rank(); ++d) inner *= x.shape()[d];
+    const index_t channels = kept[dim];
+    parallel_for(0, channels, std::max<index_t>(1, (index_t(1) << 15) / (outer * inner)), [&](index_t lo, index_t hi) {
+      for (index_t c = lo; c < hi; ++c) {
+        for (index_t n = 0; n < outer; ++n) po[c] += Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(px + (n * channels + c) * inner, inner).sum();
+      }
+    });
+    return out;
+  }
   BroadcastLoops(x.shape(), x.shape(), kept).run([&](index_t, index_t ix, index_t io, index_t n, index_t sx, index_t so) {
     if (so == 0 && sx == 1) {
       po[io] += Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(px + ix, n).sum();
