@@ -51,6 +51,9 @@ TEST_CASE("relu and leaky_relu: gradients at and around 0 follow PyTorch") {
   check_close(dr, {0, 0, 1});
   auto [l, dl] = value_and_grad<double>([](const auto& x) { return duel::leaky_relu(x, 0.1); }, {-1, 0, 2});
   check_close(dl, {0.1, 0.1, 1});
+  auto [n, dn] = value_and_grad<double>([](const auto& x) { return duel::leaky_relu(x, -0.5); }, {-1, 0, 2});
+  check_close(n, {0.5, 0, 2});  // a negative slope: positive outputs where x is negative
+  check_close(dn, {-0.5, -0.5, 1});
 }
 
 TEST_CASE("activations: gradcheck and gradgradcheck away from the kink at 0") {
@@ -59,6 +62,7 @@ TEST_CASE("activations: gradcheck and gradgradcheck away from the kink at 0") {
   const Inputs away{rand_away_from_zero({2, 4}, gen, 0.1, 2)};
   check_gradients([](const Inputs& v) { return duel::relu(v[0]); }, away);
   check_gradients([](const Inputs& v) { return duel::leaky_relu(v[0], 0.2); }, away);
+  check_gradients([](const Inputs& v) { return duel::leaky_relu(v[0], -0.5); }, away);
   check_gradients([](const Inputs& v) { return duel::sigmoid(v[0]); }, any);
   check_gradients([](const Inputs& v) { return duel::tanh(v[0]); }, any);
   check_gradients([](const Inputs& v) { return duel::softplus(v[0]); }, any);
