@@ -109,3 +109,11 @@ TEST_CASE("parallel_blocks covers [0, n) once, in blocks that start at multiples
     }
   }
 }
+
+TEST_CASE("grain_for: at least 32K numbers per thread, and at least one item") {
+  CHECK(duel::grain_for(1) == 32768);
+  CHECK(duel::grain_for(196) == 167);
+  CHECK(duel::grain_for(1 << 15) == 1);
+  CHECK(duel::grain_for(1 << 20) == 1);
+  CHECK(duel::grain_for(0) == 32768);  // empty items: as if one number each
+}

@@ -149,7 +149,7 @@ template <class T>
 const T* channels_last_weights(const T* w, const ConvGeometry& g, index_t ld) {
   const index_t C = g.channels, kk = g.kernel_h * g.kernel_w;
   T* wt = workspace<T>(7, static_cast<std::size_t>(g.out_channels * ld));
-  parallel_for(0, g.out_channels, copy_grain(C * kk), [&](index_t lo, index_t hi) {
+  parallel_for(0, g.out_channels, grain_for(C * kk), [&](index_t lo, index_t hi) {
     for (index_t o = lo; o < hi; ++o) transpose_matrix(w + o * C * kk, C, kk, wt + o * ld);
   });
   return wt;
@@ -207,7 +207,7 @@ void store_channels_last_weight_grad(const T* dwt, index_t batch, const ConvGeom
     return;
   }
   const index_t C = g.channels, kk = g.kernel_h * g.kernel_w;
-  parallel_for(0, g.out_channels, copy_grain(C * kk), [&](index_t lo, index_t hi) {
+  parallel_for(0, g.out_channels, grain_for(C * kk), [&](index_t lo, index_t hi) {
     for (index_t o = lo; o < hi; ++o) transpose_matrix(dwt + o * ld, kk, C, dw + o * C * kk);
   });
 }

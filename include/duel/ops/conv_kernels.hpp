@@ -42,17 +42,13 @@ void im2col_chunk(const T* x, const ConvGeometry& g, index_t n0, index_t B, T* c
   });
 }
 
-// Rows per thread of a copy between the [B, O, L] and [O, B*L] layouts: at least 32K numbers
-// each, so that a thread is worth waking. On two threads, copies left to one of them kept the
-// other waiting for 5% of a dcgan28 iteration.
-inline index_t copy_grain(index_t L) { return std::max<index_t>(1, (index_t(1) << 15) / std::max<index_t>(L, 1)); }
-
-// Gathers g[n0 .. n0+B) from [B, O, L] into [O, B*L] (the chunk's images side by side).
+// Gathers g[n0 .. n0+B) from [B, O, L] into [O, B*L] (the chunk's images side by side), on all
+// threads: on two, a copy left to one of them kept the other waiting for 5% of a dcgan28 step.
 template <class T>
 const T* gather_chunk(const T* gy, const ConvGeometry& g, index_t n0, index_t B, T* buffer) {
   const index_t O = g.out_channels, L = g.out_area();
   if (B == 1) return gy + n0 * O * L;  // already in place
-  parallel_for(0, B * O, copy_grain(L), [&](index_t lo, index_t hi) {
+  parallel_for(0, B * O, grain_for(L), [&](index_t lo, index_t hi) {
     for (index_t t = lo; t < hi; ++t) {
       const index_t b = t / O, o = t % O;
       std::memcpy(buffer + o * B * L + b * L, gy + ((n0 + b) * O + o) * L, static_cast<std::size_t>(L) * sizeof(T));
@@ -67,7 +63,7 @@ void forward_chunk(const T* cols, const T* w, const T* bias, T* y, index_t n0, i
   const index_t K = g.col_rows(), L = g.out_area(), O = g.out_channels;
   T* dst = B == 1 ? y + n0 * O * L : workspace<T>(1, static_cast<std::size_t>(O * B * L));  // one image: already [O, L]
   gemm_kernel<T>(O, B * L, K, {w, K, 1}, {cols, B * L, 1}, dst, B * L, false);
-  parallel_for(0, B * O, copy_grain(L), [&](index_t lo, index_t hi) {  // [O, B*L] -> y[n0+b] = [O, L], plus bias
+  parallel_for(0, B * O, grain_for(L), [&](index_t lo, index_t hi) {  // [O, B*L] -> y[n0+b] = [O, L], plus bias
     for (index_t t = lo; t < hi; ++t) {
       const index_t b = t / O, o = t % O;
       T* out = y + ((n0 + b) * O + o) * L;

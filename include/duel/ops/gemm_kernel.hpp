@@ -97,7 +97,7 @@ void outer_product(index_t M, index_t N, StridedMatrix<T> A, StridedMatrix<T> B,
     b = row;
   }
   const Eigen::Map<const Eigen::Array<T, 1, Eigen::Dynamic>> brow(b, N);
-  parallel_for(0, M, std::max<index_t>(1, (index_t(1) << 16) / N), [&](index_t lo, index_t hi) {
+  parallel_for(0, M, grain_for(N), [&](index_t lo, index_t hi) {
     for (index_t i = lo; i < hi; ++i) {
       if (accumulate) Row(C + i * ldc, N) += A(i, 0) * brow;
       else Row(C + i * ldc, N) = A(i, 0) * brow;

@@ -55,6 +55,12 @@ void parallel_for(std::int64_t begin, std::int64_t end, std::int64_t grain, cons
   body(begin, end);
 }
 
+// The grain for parallel_for over items of `numbers` numbers each, in a memory-bound loop (copies,
+// sums): at least 32K numbers per thread, below which waking a thread costs more than it saves.
+inline std::int64_t grain_for(std::int64_t numbers) {
+  return std::max<std::int64_t>(1, (std::int64_t(1) << 15) / std::max<std::int64_t>(numbers, 1));
+}
+
 // Calls body(start, length) on the consecutive blocks of [0, n) of `block` elements, split over
 // the threads once there are min_blocks blocks or more per thread. Blocks start at multiples of
 // `block` whatever the thread count: Eigen takes an unaligned head one number at a time and the

@@ -2,7 +2,6 @@
 // undoes broadcasting by summing a gradient back down to the shape of the operand it came from.
 #pragma once
 
-#include <algorithm>
 #include <vector>
 
 #include "duel/tensor/broadcast.hpp"
@@ -57,7 +56,7 @@ Tensor<T> sum_keepdim(const Tensor<T>& x, const Shape& kept) {
     // Linear's bias gradient, one number per channel and sample) are left to the general loop,
     // which adds whole rows at a time: channel by channel, the mlp's step took 12% longer.
     const index_t channels = kept[dim];
-    parallel_for(0, channels, std::max<index_t>(1, (index_t(1) << 15) / (outer * inner)), [&](index_t lo, index_t hi) {
+    parallel_for(0, channels, grain_for(outer * inner), [&](index_t lo, index_t hi) {
       for (index_t n = 0; n < outer; ++n) {
         for (index_t c = lo; c < hi; ++c) po[c] += Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>(px + (n * channels + c) * inner, inner).sum();
       }
