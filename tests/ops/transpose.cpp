@@ -21,3 +21,19 @@ TEST_CASE_TEMPLATE("transpose_matrix: full register blocks and every kind of edg
     CHECK(same);
   }
 }
+
+// Into a block of a wider matrix: the numbers between dst's rows stay as they were.
+TEST_CASE("transpose_matrix writes rows ld_dst apart") {
+  const index_t rows = 19, cols = 37, ld = 23;
+  std::vector<float> src(static_cast<std::size_t>(rows * cols)), dst(static_cast<std::size_t>(cols * ld), -1.0f);
+  for (std::size_t k = 0; k < src.size(); ++k) src[k] = static_cast<float>(k);
+  duel::detail::transpose_matrix(src.data(), rows, cols, dst.data(), ld);
+  bool same = true;
+  for (index_t c = 0; c < cols; ++c) {
+    for (index_t r = 0; r < ld; ++r) {
+      const float expected = r < rows ? src[static_cast<std::size_t>(r * cols + c)] : -1.0f;
+      same = same && dst[static_cast<std::size_t>(c * ld + r)] == expected;
+    }
+  }
+  CHECK(same);
+}
