@@ -2,20 +2,18 @@
 // channels.
 //
 // im2col of an NCHW image gathers each channel's pixels one at a time into its window planes
-// (im2col.hpp). With the channels innermost (NHWC), window offset (i, j) of an output pixel is C
-// contiguous numbers, so the transposed column matrix
-//
-//   colsT [B*OH*OW, kh*kw*C]     row (b, oh, ow), column (i, j, c) = x[b, c, oh*sh - ph + i*dh, ow*sw - pw + j*dw]
-//
-// is built from copies of C numbers, and col2im, its adjoint, adds runs of C numbers. The price
-// is one transpose of each image into NHWC (or back), and the weights reordered to
-// WT [O, kh*kw*C]. For the critic's 64-channel 14 x 14 -> 7 x 7 convolution at batch 64 on one
-// core, against the window planes: im2col 0.94 -> 0.37 ms with its transpose, col2im 1.5 -> 0.53 ms.
+// (im2col.hpp). With the channels innermost (NHWC), the transposed column matrix colsT is built
+// from copies of C numbers (channels_last_columns.hpp). The price is one transpose of each image
+// into NHWC (or back), and the weights reordered to WT [O, kh*kw*C]. For the critic's 64-channel
+// 14 x 14 -> 7 x 7 convolution at batch 64 on one core, against the window planes: im2col
+// 0.94 -> 0.37 ms with its transpose, col2im 1.5 -> 0.53 ms.
 //
 //   forward      yT    = colsT(x) WT^T          yT [B*L, O], transposed into y [B, O, L]
 //   transposed   colsT = gT WT, then x = col2im(colsT)
 //   weight       dWT   = sum over chunks of g colsT(x)
 //
+// Each product runs band by band (row_bands.hpp) over only the columns of colsT, and rows of WT,
+// that the band's windows read inside the image: the padding's zeros are never multiplied.
 // The forward of 32 output channels or more never writes colsT: WindowPanels packs the GEMM's
 // panels of it straight from the NHWC images (an implicit GEMM).
 //
@@ -27,8 +25,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include "duel/ops/channels_last_columns.hpp"
 #include "duel/ops/conv_kernels.hpp"
-#include "duel/ops/transpose.hpp"
 
 namespace duel::detail {
 
@@ -39,108 +37,6 @@ template <class T>
 index_t channels_last_stride(index_t k) {
   const auto bytes = static_cast<index_t>(sizeof(T));
   return (k * bytes) % 1024 == 0 ? k + 64 / bytes : k;
-}
-
-// The pixel y*W + x that window offset (i, j) of output pixel (oh, ow) reads, or -1 in the padding.
-inline index_t window_pixel(const ConvGeometry& g, index_t oh, index_t ow, index_t i, index_t j) {
-  const index_t y = oh * g.stride.h - g.padding.h + i * g.dilation.h, x = ow * g.stride.w - g.padding.w + j * g.dilation.w;
-  return y >= 0 && y < g.height && x >= 0 && x < g.width ? y * g.width + x : -1;
-}
-
-// Calls f(pixel, column) for each window offset (i, j) of output pixel (oh, ow): pixel as
-// window_pixel gives it, and column = (i*kw + j)*C, where its run starts in a row of colsT.
-template <class F>
-void for_each_window(const ConvGeometry& g, index_t oh, index_t ow, const F& f) {
-  for (index_t i = 0; i < g.kernel_h; ++i)
-    for (index_t j = 0; j < g.kernel_w; ++j) f(window_pixel(g, oh, ow, i, j), (i * g.kernel_w + j) * g.channels);
-}
-
-// Rows of colsT (stride ld) for images [n0, n0 + B) of x [N, C, H, W]. Each thread transposes one
-// image at a time into NHWC, in its own buffer (slot 6), which stays in cache while the image's
-// windows are copied out of it.
-template <class T>
-void im2col_channels_last(const T* x, const ConvGeometry& g, index_t n0, index_t B, T* colsT, index_t ld) {
-  const index_t C = g.channels, L = g.out_area();
-  parallel_for(0, B, 1, [&](index_t lo, index_t hi) {
-    T* image = workspace<T>(6, static_cast<std::size_t>(g.image_size()));
-    for (index_t b = lo; b < hi; ++b) {
-      transpose_matrix(x + (n0 + b) * g.image_size(), C, g.height * g.width, image);
-      for (index_t l = 0; l < L; ++l) {
-        T* row = colsT + (b * L + l) * ld;
-        for_each_window(g, l / g.out_w, l % g.out_w, [&](index_t pixel, index_t column) {
-          if (pixel < 0) std::fill(row + column, row + column + C, T(0));
-          else std::memcpy(row + column, image + pixel * C, static_cast<std::size_t>(C) * sizeof(T));
-        });
-      }
-    }
-  });
-}
-
-// The images of x [N, C, H, W] as NHWC [N, H, W, C] (slot 0).
-template <class T>
-const T* channels_last_images(const T* x, index_t batch, const ConvGeometry& g) {
-  T* images = workspace<T>(0, static_cast<std::size_t>(batch * g.image_size()));
-  parallel_for(0, batch, 1, [&](index_t lo, index_t hi) {
-    for (index_t b = lo; b < hi; ++b) transpose_matrix(x + b * g.image_size(), g.channels, g.height * g.width, images + b * g.image_size());
-  });
-  return images;
-}
-
-// The packer of colsT for gemm_blocks, reading NHWC images: row (b, oh, ow) of a panel at the
-// columns of window offset (i, j) is that pixel's run of C channels (null in the padding), and
-// pack_rows transposes the panel's MR runs into place.
-template <class T>
-struct WindowPanels {
-  const T* images;
-  const ConvGeometry& g;
-
-  void operator()(index_t i, index_t k, index_t m, index_t kc, T* Ap) const {
-    constexpr int MR = GemmBlocking<T>::mr;
-    const index_t C = g.channels, L = g.out_area();
-    for (index_t p = 0; p < m; p += MR, Ap += MR * kc) {
-      const T* image[MR];
-      index_t oh[MR], ow[MR];
-      for (int r = 0; r < MR; ++r) {
-        const index_t row = i + p + r, l = row % L;
-        image[r] = p + r < m ? images + row / L * g.image_size() : nullptr;
-        oh[r] = l / g.out_w;
-        ow[r] = l % g.out_w;
-      }
-      for (index_t col = k; col < k + kc;) {
-        const index_t window = col / C, c = col % C, count = std::min(C - c, k + kc - col);
-        const index_t wi = window / g.kernel_w, wj = window % g.kernel_w;
-        const T* run[MR];
-        for (int r = 0; r < MR; ++r) {
-          const index_t pixel = image[r] ? window_pixel(g, oh[r], ow[r], wi, wj) : -1;
-          run[r] = pixel >= 0 ? image[r] + pixel * C + c : nullptr;
-        }
-        pack_rows(run, count, Ap + (col - k) * MR);
-        col += count;
-      }
-    }
-  }
-};
-
-// The adjoint: images [n0, n0 + B) of x [N, C, H, W] = the sum, onto each pixel, of the runs of
-// colsT copied from it, added up in NHWC in the thread's buffer (slot 6) and transposed into x.
-template <class T>
-void col2im_channels_last(const T* colsT, index_t ld, const ConvGeometry& g, index_t n0, index_t B, T* x) {
-  using Run = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
-  using ConstRun = Eigen::Map<const Eigen::Array<T, Eigen::Dynamic, 1>>;
-  const index_t C = g.channels, L = g.out_area();
-  parallel_for(0, B, 1, [&](index_t lo, index_t hi) {
-    T* image = workspace<T>(6, static_cast<std::size_t>(g.image_size()));
-    for (index_t b = lo; b < hi; ++b) {
-      std::fill(image, image + g.image_size(), T(0));
-      for (index_t l = 0; l < L; ++l) {
-        const T* row = colsT + (b * L + l) * ld;
-        for_each_window(g, l / g.out_w, l % g.out_w, [&](index_t pixel, index_t column) {
-          if (pixel >= 0) Run(image + pixel * C, C) += ConstRun(row + column, C);
-        });
-      }
-      transpose_matrix(image, g.height * g.width, C, x + (n0 + b) * g.image_size());
-    }
-  });
 }
 
 // WT (workspace slot 7): the weights w [O, C, kh, kw] with columns (i, j, c), rows of stride ld.
@@ -164,39 +60,74 @@ inline index_t channels_last_chunk(index_t batch, index_t per_image) {
 
 // Calls body(colsT, n0, B) for each chunk of images [n0, n0 + B), colsT holding their columns.
 template <class T, class Body>
-void for_each_channels_last_chunk(const T* x, index_t batch, const ConvGeometry& g, index_t ld, const Body& body) {
+void for_each_channels_last_chunk(const T* x, index_t batch, const ConvGeometry& g, const RowBands& bands, index_t ld,
+                                  const Body& body) {
   const index_t L = g.out_area(), chunk = channels_last_chunk(batch, L * ld);
   T* colsT = workspace<T>(0, static_cast<std::size_t>(chunk * L * ld));
   for (index_t n0 = 0; n0 < batch; n0 += chunk) {
     const index_t B = std::min(chunk, batch - n0);
-    im2col_channels_last(x, g, n0, B, colsT, ld);
+    im2col_channels_last(x, g, bands, n0, B, colsT, ld);
     body(static_cast<const T*>(colsT), n0, B);
   }
 }
 
-// y[n0 .. n0+B) = yT^T + bias, image by image, from yT [B*L, O] (transpose_matrix: the critic's
-// [49, 128] images took 0.075 ms per batch through Eigen's transpose, 0.044 ms so).
+// y[n0 .. n0+B) = yT^T + bias, image by image and band by band, from yT [B*L, O] in colsT's row
+// order (transpose_matrix: the critic's [49, 128] images took 0.075 ms per batch through Eigen's
+// transpose, 0.044 ms so).
 template <class T>
-void store_channels_last_output(const T* yt, const T* bias, T* y, index_t n0, index_t B, const ConvGeometry& g) {
+void store_channels_last_output(const T* yt, const T* bias, T* y, index_t n0, index_t B, const ConvGeometry& g,
+                                const RowBands& bands) {
   using Matrix = Eigen::Matrix<T, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
   const index_t L = g.out_area(), O = g.out_channels;
   parallel_for(0, B, 1, [&](index_t lo, index_t hi) {
     for (index_t b = lo; b < hi; ++b) {
       T* out = y + (n0 + b) * O * L;
-      transpose_matrix(yt + b * L * O, L, O, out);
+      for (const RowBand& band : bands) transpose_matrix(yt + band.row(B, b, band.first) * O, band.count, O, out + band.first, L);
       if (bias) Eigen::Map<Matrix>(out, O, L).colwise() += Eigen::Map<const Eigen::Matrix<T, Eigen::Dynamic, 1>>(bias, O);
     }
   });
 }
 
-// One chunk of the forward: y[n0 .. n0+B) = (colsT WT^T)^T + bias, through yT [B*L, O] (slot 1).
+// One chunk of the forward, y[n0 .. n0+B) = (colsT WT^T)^T + bias, through yT [B*L, O] (slot 1):
+// product(band, out) writes the band's rows of yT at out.
+template <class T, class Product>
+void forward_chunk_channels_last(const Product& product, const T* bias, T* y, index_t n0, index_t B, const ConvGeometry& g,
+                                 const RowBands& bands) {
+  const index_t O = g.out_channels;
+  T* yt = workspace<T>(1, static_cast<std::size_t>(B * g.out_area() * O));
+  for (const RowBand& band : bands) product(band, yt + band.row(B, 0, band.first) * O);
+  store_channels_last_output(yt, bias, y, n0, B, g, bands);
+}
+
+// The forward product from colsT: gemm_kernel turns it over when O is too small for whole panels.
 template <class T>
-void forward_chunk_channels_last(const T* colsT, index_t ld, const T* wt, const T* bias, T* y, index_t n0, index_t B,
-                                 const ConvGeometry& g) {
-  const index_t K = g.col_rows(), L = g.out_area(), O = g.out_channels;
-  T* yt = workspace<T>(1, static_cast<std::size_t>(B * L * O));
-  gemm_kernel<T>(B * L, O, K, {colsT, ld, 1}, {wt, 1, ld}, yt, O, false);
-  store_channels_last_output(yt, bias, y, n0, B, g);
+auto product_from_columns(const T* colsT, const T* wt, index_t ld, index_t B, const ConvGeometry& g) {
+  return [=, &g](const RowBand& band, T* out) {
+    gemm_kernel<T>(B * band.count, g.out_channels, band.columns, {colsT + band.row(B, 0, band.first) * ld + band.column, ld, 1},
+                   {wt + band.column, 1, ld}, out, g.out_channels, false);
+  };
+}
+
+// One chunk of the weight gradient: dWT (=|+=) g[n0 .. n0+B) colsT, g gathered in slot 1. The
+// columns of each run of kernel rows that the same windows read inside the image take the product
+// over just those windows' rows: for the critic, kernel row 0 without the top band, rows 1-2 with
+// every band, row 3 without the bottom band. (A product per band instead adds onto dWT once more
+// per band, which cost what skipping saved.)
+template <class T>
+void weight_chunk_channels_last(const T* colsT, index_t ld, const T* gy, T* dwt, index_t n0, index_t B, const ConvGeometry& g,
+                                const RowBands& bands) {
+  const index_t L = g.out_area(), O = g.out_channels, row_columns = g.kernel_w * g.channels;
+  const T* G = gather_bands(gy, g, bands, n0, B, workspace<T>(1, static_cast<std::size_t>(O * B * L)));
+  for (index_t i = 0, next = 0; i < g.kernel_h; i = next) {
+    const auto rows = bands.rows_reading(i, B);
+    for (next = i + 1; next < g.kernel_h && bands.rows_reading(next, B) == rows;) ++next;
+    const index_t lo = rows[0], hi = rows[1], column = i * row_columns, columns = (next - i) * row_columns;
+    if (lo < hi) {
+      gemm_kernel<T>(O, columns, hi - lo, {G + lo, B * L, 1}, {colsT + lo * ld + column, ld, 1}, dwt + column, ld, n0 > 0);
+    } else if (n0 == 0) {  // kernel rows no window reads inside the image
+      for (index_t o = 0; o < O; ++o) std::fill(dwt + o * ld + column, dwt + o * ld + column + columns, T(0));
+    }
+  }
 }
 
 // dw [O, C, kh, kw] from dWT (zeros for an empty batch, which no chunk wrote).
@@ -218,11 +149,12 @@ void store_channels_last_weight_grad(const T* dwt, index_t batch, const ConvGeom
 // chunks of 16 images).
 template <class T>
 void conv2d_forward_channels_last(const T* x, const T* w, const T* bias, T* y, index_t batch, const ConvGeometry& g) {
-  const index_t K = g.col_rows(), L = g.out_area(), O = g.out_channels, ld = channels_last_stride<T>(K);
+  const index_t K = g.col_rows(), O = g.out_channels, ld = channels_last_stride<T>(K);
+  const RowBands bands(g);
   const T* wt = channels_last_weights(w, g, ld);
-  if (O < GemmBlocking<T>::nr) {  // too few output channels for whole panels: gemm_kernel turns the product over
-    for_each_channels_last_chunk(x, batch, g, ld, [&](const T* colsT, index_t n0, index_t B) {
-      forward_chunk_channels_last(colsT, ld, wt, bias, y, n0, B, g);
+  if (O < GemmBlocking<T>::nr) {  // too few output channels for whole panels: the product goes through colsT
+    for_each_channels_last_chunk(x, batch, g, bands, ld, [&](const T* colsT, index_t n0, index_t B) {
+      forward_chunk_channels_last(product_from_columns(colsT, wt, ld, B, g), bias, y, n0, B, g, bands);
     });
     return;
   }
@@ -231,18 +163,22 @@ void conv2d_forward_channels_last(const T* x, const T* w, const T* bias, T* y, i
   for (index_t n0 = 0; n0 < batch; n0 += chunk) {
     const index_t B = std::min(chunk, batch - n0);
     const T* images = channels_last_images(x + n0 * g.image_size(), B, g);
-    T* yt = workspace<T>(1, static_cast<std::size_t>(B * L * O));
-    gemm_blocks<T>(B * L, O, K, WindowPanels<T>{images, g}, {wt, 1, ld}, yt, O, false);
-    store_channels_last_output(yt, bias, y, n0, B, g);
+    auto product = [&](const RowBand& band, T* out) {
+      const index_t M = B * band.count;
+      if (band.columns == 0) std::fill(out, out + M * O, T(0));  // windows wholly in the padding
+      else gemm_blocks<T>(M, O, band.columns, WindowPanels<T>{images, g, band}, {wt + band.column, 1, ld}, out, O, false);
+    };
+    forward_chunk_channels_last(product, bias, y, n0, B, g, bands);
   }
 }
 
 template <class T>
 void conv2d_weight_channels_last(const T* x, const T* gy, T* dw, index_t batch, const ConvGeometry& g) {
   const index_t ld = channels_last_stride<T>(g.col_rows());
+  const RowBands bands(g);
   T* dwt = workspace<T>(8, static_cast<std::size_t>(g.out_channels * ld));
-  for_each_channels_last_chunk(x, batch, g, ld, [&](const T* colsT, index_t n0, index_t B) {
-    weight_chunk<T>({colsT, ld, 1}, gy, dwt, ld, n0, B, g);
+  for_each_channels_last_chunk(x, batch, g, bands, ld, [&](const T* colsT, index_t n0, index_t B) {
+    weight_chunk_channels_last(colsT, ld, gy, dwt, n0, B, g, bands);
   });
   store_channels_last_weight_grad(dwt, batch, g, ld, dw);
 }
@@ -251,26 +187,36 @@ template <class T>
 void conv2d_forward_and_weight_channels_last(const T* x, const T* w, T* y, const T* gy, T* dw, index_t batch,
                                              const ConvGeometry& g) {
   const index_t ld = channels_last_stride<T>(g.col_rows());
+  const RowBands bands(g);
   const T* wt = channels_last_weights(w, g, ld);
   T* dwt = workspace<T>(8, static_cast<std::size_t>(g.out_channels * ld));
-  for_each_channels_last_chunk(x, batch, g, ld, [&](const T* colsT, index_t n0, index_t B) {
+  for_each_channels_last_chunk(x, batch, g, bands, ld, [&](const T* colsT, index_t n0, index_t B) {
     // Both use slot 1 in turn: the forward's product is in y before g is gathered there.
-    forward_chunk_channels_last<T>(colsT, ld, wt, nullptr, y, n0, B, g);
-    weight_chunk<T>({colsT, ld, 1}, gy, dwt, ld, n0, B, g);
+    forward_chunk_channels_last<T>(product_from_columns(colsT, wt, ld, B, g), nullptr, y, n0, B, g, bands);
+    weight_chunk_channels_last(colsT, ld, gy, dwt, n0, B, g, bands);
   });
   store_channels_last_weight_grad(dwt, batch, g, ld, dw);
 }
 
+// colsT = gT WT band by band (gT gathered in slot 1 in colsT's row order), then col2im.
 template <class T>
 void conv2d_transpose_channels_last(const T* gy, const T* w, T* x, index_t batch, const ConvGeometry& g) {
   const index_t K = g.col_rows(), L = g.out_area(), O = g.out_channels, ld = channels_last_stride<T>(K);
+  const RowBands bands(g);
   const T* wt = channels_last_weights(w, g, ld);
   const index_t chunk = channels_last_chunk(batch, L * ld);
   T* colsT = workspace<T>(0, static_cast<std::size_t>(chunk * L * ld));
-  for_each_gradient_chunk(gy, batch, chunk, g, [&](const T* G, index_t n0, index_t B) {
-    gemm_kernel<T>(B * L, K, O, {G, 1, B * L}, {wt, ld, 1}, colsT, ld, false);  // gT WT
-    col2im_channels_last(colsT, ld, g, n0, B, x);
-  });
+  T* gathered = workspace<T>(1, static_cast<std::size_t>(O * chunk * L));
+  for (index_t n0 = 0; n0 < batch; n0 += chunk) {
+    const index_t B = std::min(chunk, batch - n0);
+    const T* G = gather_bands(gy, g, bands, n0, B, gathered);
+    for (const RowBand& band : bands) {
+      const index_t row = band.row(B, 0, band.first);
+      gemm_kernel<T>(B * band.count, band.columns, O, {G + row, 1, B * L}, {wt + band.column, ld, 1},
+                     colsT + row * ld + band.column, ld, false);
+    }
+    col2im_channels_last(colsT, ld, g, bands, n0, B, x);
+  }
 }
 
 }  // namespace duel::detail
