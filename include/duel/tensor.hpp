@@ -2,6 +2,7 @@
 #pragma once
 
 #include "duel/tensor/broadcast.hpp"
+#include "duel/tensor/buffer_pool.hpp"
 #include "duel/tensor/error.hpp"
 #include "duel/tensor/factories.hpp"
 #include "duel/tensor/parallel.hpp"
