@@ -65,7 +65,7 @@ TEST_CASE("col2im_channels_last is the adjoint of im2col_channels_last") {
     duel::detail::col2im_channels_last(c.data(), ld, g, bands, 0, B, folded.data());
     double forward = 0, adjoint = 0;
     for (const RowBand& band : bands)
-      for (index_t r = band.row(B, 0, band.first); r < band.row(B, 0, band.first) + B * band.count; ++r)
+      for (index_t r = band.first_row(B); r < band.first_row(B) + B * band.count; ++r)
         for (index_t k = band.column; k < band.column + band.columns; ++k)
           forward += colsT[static_cast<std::size_t>(r * ld + k)] * c[static_cast<std::size_t>(r * ld + k)];
     for (std::size_t k = 0; k < x.size(); ++k) adjoint += x[k] * folded[k];
@@ -100,7 +100,7 @@ TEST_CASE_TEMPLATE("WindowPanels packs the panels pack_a packs from colsT", T, f
           CAPTURE(i);
           CAPTURE(k);
           std::vector<T> expected(static_cast<std::size_t>((m + MR - 1) / MR * MR * kc)), packed(expected.size(), T(-7));
-          duel::detail::pack_a<T>({colsT.data() + (band.row(batch, 0, band.first) + i) * K + band.column + k, K, 1}, m, kc,
+          duel::detail::pack_a<T>({colsT.data() + (band.first_row(batch) + i) * K + band.column + k, K, 1}, m, kc,
                                   expected.data());
           panels(i, k, m, kc, packed.data());
           CHECK(packed == expected);

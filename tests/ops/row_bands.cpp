@@ -86,9 +86,10 @@ TEST_CASE("RowBands cover every output row with the kernel rows it reads") {
   }
 }
 
-TEST_CASE("RowBand::row: band by band, image by image within a band") {
+TEST_CASE("RowBand::row and first_row: band by band, image by image within a band") {
   const RowBand band{14, 21, 0, 0};
   CHECK(band.row(5, 0, 14) == 70);  // 5 images of 14 pixels come before the band
+  CHECK(band.first_row(5) == 70);
   CHECK(band.row(5, 2, 20) == 70 + 2 * 21 + 6);
 }
 

@@ -95,7 +95,7 @@ void forward_chunk_channels_last(const Product& product, const T* bias, T* y, in
                                  const RowBands& bands) {
   const index_t O = g.out_channels;
   T* yt = workspace<T>(1, static_cast<std::size_t>(B * g.out_area() * O));
-  for (const RowBand& band : bands) product(band, yt + band.row(B, 0, band.first) * O);
+  for (const RowBand& band : bands) product(band, yt + band.first_row(B) * O);
   store_channels_last_output(yt, bias, y, n0, B, g, bands);
 }
 
@@ -103,7 +103,7 @@ void forward_chunk_channels_last(const Product& product, const T* bias, T* y, in
 template <class T>
 auto product_from_columns(const T* colsT, const T* wt, index_t ld, index_t B, const ConvGeometry& g) {
   return [=, &g](const RowBand& band, T* out) {
-    gemm_kernel<T>(B * band.count, g.out_channels, band.columns, {colsT + band.row(B, 0, band.first) * ld + band.column, ld, 1},
+    gemm_kernel<T>(B * band.count, g.out_channels, band.columns, {colsT + band.first_row(B) * ld + band.column, ld, 1},
                    {wt + band.column, 1, ld}, out, g.out_channels, false);
   };
 }
@@ -211,7 +211,7 @@ void conv2d_transpose_channels_last(const T* gy, const T* w, T* x, index_t batch
     const index_t B = std::min(chunk, batch - n0);
     const T* G = gather_bands(gy, g, bands, n0, B, gathered);
     for (const RowBand& band : bands) {
-      const index_t row = band.row(B, 0, band.first);
+      const index_t row = band.first_row(B);
       gemm_kernel<T>(B * band.count, band.columns, O, {G + row, 1, B * L}, {wt + band.column, ld, 1},
                      colsT + row * ld + band.column, ld, false);
     }

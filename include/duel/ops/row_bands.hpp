@@ -31,6 +31,8 @@ struct RowBand {
 
   // The chunk row of pixel l (first <= l < first + count) of image b, for a chunk of B images.
   index_t row(index_t B, index_t b, index_t l) const { return B * first + b * count + l - first; }
+  // The band's first chunk row: its B * count rows follow.
+  index_t first_row(index_t B) const { return B * first; }
   friend bool operator==(const RowBand&, const RowBand&) = default;
 };
 
@@ -56,14 +58,15 @@ class RowBands {
   }
 
   // The chunk rows [lo, hi) of the windows that read kernel row i inside the image (lo == hi when
-  // none does). They are contiguous: both ends of the bands' ranges of kernel rows move up, band
-  // after band.
+  // none does). They are contiguous: from one band that reads any kernel row to the next, both
+  // ends of the range of kernel rows it reads can only decrease, so the bands that read row i
+  // are consecutive.
   std::array<index_t, 2> rows_reading(index_t i, index_t B) const {
     index_t lo = 0, hi = 0;
     for (const RowBand& band : *this) {
       if (band.column > i * row_columns_ || (i + 1) * row_columns_ > band.column + band.columns) continue;
-      if (lo == hi) lo = band.row(B, 0, band.first);
-      hi = band.row(B, 0, band.first) + B * band.count;
+      if (lo == hi) lo = band.first_row(B);
+      hi = band.first_row(B) + B * band.count;
     }
     return {lo, hi};
   }
