@@ -63,12 +63,18 @@ fi
 if [[ ! -f $build/CMakeCache.txt ]]; then
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DDUEL_BUILD_TESTS=OFF -DDUEL_BUILD_EXAMPLES=OFF >/dev/null
 fi
-cmake --build "$build" --target bench_gan_step -j2 >/dev/null
+cmake --build "$build" --target bench_gan_step bench_threads -j2 >/dev/null
 bench=$build/benchmarks/bench_gan_step
+# How long a cache line takes between two threads: this VM's two-thread speed follows it
+# (docs/performance.md, "Two threads and the machine's phases").
+round_trip() {
+  { "$build/benchmarks/bench_threads" --rounds 3 2>/dev/null || true; } | sed -n 's/.*"round_trip_ns": \([0-9]*\).*/\1 ns/p'
+}
 
 # ---- the runs, in turn
 results=$(mktemp -d /tmp/duel-compare.XXXXXX)
-echo "PyTorch's BLAS: $blas; GLIBC_TUNABLES=${GLIBC_TUNABLES:-}; load at start: $(uptime | sed 's/.*load average/load average/')" >&2
+echo "PyTorch's BLAS: $blas; GLIBC_TUNABLES=${GLIBC_TUNABLES:-}; load at start: $(uptime | sed 's/.*load average/load average/');" \
+     "threads' round trip: $(round_trip)" >&2
 for model in $models; do
   for t in $threads; do
     [[ $model == dcgan64 && $t == 1 && $dcgan64_one_thread == 0 ]] && continue
@@ -84,7 +90,8 @@ for model in $models; do
     done
   done
 done
-echo "load at end: $(uptime | sed 's/.*load average/load average/'); RESULT lines kept in $results" >&2
+echo "load at end: $(uptime | sed 's/.*load average/load average/'); threads' round trip: $(round_trip);" \
+     "RESULT lines kept in $results" >&2
 
 # ---- the table
 /usr/bin/python3 - "$results" "$models" "$threads" <<'EOF'
