@@ -7,14 +7,16 @@
 //       (unless B is row-major: each panel row is then already NR contiguous numbers, read in place)
 //     for each block of mc rows of op(A)             (mc x kc, stays in L2)
 //       pack it into panels of MR rows               Ap[k*MR + r] = op(A)(i+r, k)
+//         (unless A is row-major: the micro-kernel then broadcasts from its MR rows in place)
 //       for each NR panel, for each MR panel:        (the NR panel stays in L1)
 //         micro-kernel: an MR x NR tile of C in registers, += over k of
 //                       broadcast(Ap[k*MR + r]) * Bp[k*NR .. k*NR + NR)
 //
 // Packing (gemm_packing.hpp) makes both operands contiguous in the order the micro-kernel reads
-// them, whatever their strides, so transposes cost nothing extra. A can also come as a packer that
-// builds its panels itself (gemm_blocks): a convolution packs its column matrix straight from the
-// images, so that the matrix never exists.
+// them, whatever their strides, so transposes cost nothing extra. A row-major A needs no packing
+// (a broadcast reads one number wherever it lies): the dcgan28 iteration 46.3 -> 45.8 ms. A can
+// also come as a packer that builds its panels itself (gemm_blocks): a convolution packs its
+// column matrix straight from the images, so that the matrix never exists.
 // Each element of C is summed by one thread in a fixed order of k, so results do not depend on
 // the thread count. Measured against Eigen's own product at the shapes of Duel's layers in
 // benchmarks/bench_layers.cpp; docs/performance.md has the figures.
@@ -22,29 +24,53 @@
 
 #include <Eigen/Core>
 #include <algorithm>
+#include <type_traits>
 
 #include "duel/ops/gemm_packing.hpp"
+#include "duel/ops/transpose.hpp"
 #include "duel/tensor/parallel.hpp"
 #include "duel/tensor/workspace.hpp"
 
 namespace duel::detail {
 
-// The MR x NR tile of C at c (row stride ldc; only its first m rows and n columns exist):
-// c (=|+=) sum over k < kc of Ap[k*MR + r] * Bp[k*ldb + col], where ldb is NR for a packed panel.
+// A panel of MR rows of A as the micro-kernel reads it: packed (Ap[k*MR + r]) ...
 template <class T>
-void micro_kernel(index_t kc, const T* Ap, const T* Bp, index_t ldb, T* c, index_t ldc, bool accumulate, index_t m, index_t n) {
+struct PackedPanel {
+  const T* Ap;
+  T operator()(int r, index_t k) const { return Ap[k * GemmBlocking<T>::mr + r]; }
+};
+
+// ... or straight from the rows of a row-major A. On A's last panel, rows past the matrix repeat
+// its last row: the micro-kernel computes them, but stores only the rows that exist.
+template <class T>
+struct RowPanel {
+  const T* rows[GemmBlocking<T>::mr];
+  T operator()(int r, index_t k) const { return rows[r][k]; }
+};
+
+// A row-major A [M, K] (row stride ld) that gemm_serial reads where it lies instead of packing.
+template <class T>
+struct RowsInPlace {
+  const T* data;
+  index_t ld;
+};
+
+// The MR x NR tile of C at c (row stride ldc; only its first m rows and n columns exist):
+// c (=|+=) sum over k < kc of a(r, k) * Bp[k*ldb + col], where ldb is NR for a packed panel.
+template <class T, class Panel>
+void micro_kernel(index_t kc, const Panel& a, const T* Bp, index_t ldb, T* c, index_t ldc, bool accumulate, index_t m, index_t n) {
   using namespace Eigen::internal;
   using Packet = typename GemmBlocking<T>::Packet;
   constexpr int P = GemmBlocking<T>::packet, MR = GemmBlocking<T>::mr, NR = GemmBlocking<T>::nr, NP = NR / P;
   Packet acc[MR][NP];
   for (auto& row : acc)
-    for (Packet& a : row) a = pset1<Packet>(T(0));
+    for (Packet& sum : row) sum = pset1<Packet>(T(0));
   for (index_t k = 0; k < kc; ++k) {
     Packet b[NP];
     for (int p = 0; p < NP; ++p) b[p] = ploadu<Packet>(Bp + k * ldb + p * P);
     for (int r = 0; r < MR; ++r) {
-      const Packet a = pset1<Packet>(Ap[k * MR + r]);
-      for (int p = 0; p < NP; ++p) acc[r][p] = pmadd(a, b[p], acc[r][p]);
+      const Packet ar = pset1<Packet>(a(r, k));
+      for (int p = 0; p < NP; ++p) acc[r][p] = pmadd(ar, b[p], acc[r][p]);
     }
   }
   if (m == MR && n == NR) {
@@ -114,8 +140,9 @@ void gemm_serial(index_t M, index_t N, index_t K, const PackA& pack, index_t row
                  bool accumulate) {
   using S = GemmBlocking<T>;
   auto round_up = [](index_t x, index_t to) { return (x + to - 1) / to * to; };
+  constexpr bool a_in_place = std::is_same_v<PackA, RowsInPlace<T>>;
   const index_t depth = std::min(S::kc, K);
-  T* Ap = workspace<T>(3, static_cast<std::size_t>(round_up(std::min(S::mc, M), S::mr) * depth));
+  T* Ap = a_in_place ? nullptr : workspace<T>(3, static_cast<std::size_t>(round_up(std::min(S::mc, M), S::mr) * depth));
   const index_t packed_cols = B.col_stride == 1 ? S::nr : round_up(std::min(S::nc, N), S::nr);  // see packed_from
   T* Bp = workspace<T>(4, static_cast<std::size_t>(packed_cols * depth));
   for (index_t jc = 0; jc < N; jc += S::nc) {
@@ -129,13 +156,20 @@ void gemm_serial(index_t M, index_t N, index_t K, const PackA& pack, index_t row
       if (packed_from < nc) pack_b(B.offset(pc, jc + packed_from), kc, nc - packed_from, Bp);
       for (index_t ic = 0; ic < M; ic += S::mc) {
         const index_t mc = std::min(S::mc, M - ic);
-        pack(row0 + ic, pc, mc, kc, Ap);
+        if constexpr (!a_in_place) pack(row0 + ic, pc, mc, kc, Ap);
         for (index_t jr = 0; jr < nc; jr += S::nr) {
           for (index_t ir = 0; ir < mc; ir += S::mr) {
             const bool in_place = jr < packed_from;
             const T* panel = in_place ? B.data + pc * B.row_stride + jc + jr : Bp + (jr - packed_from) * kc;
-            micro_kernel(kc, Ap + ir * kc, panel, in_place ? B.row_stride : S::nr, C + (ic + ir) * ldc + jc + jr, ldc, add,
-                         std::min<index_t>(S::mr, mc - ir), std::min<index_t>(S::nr, nc - jr));
+            const index_t m = std::min<index_t>(S::mr, mc - ir), n = std::min<index_t>(S::nr, nc - jr);
+            T* tile = C + (ic + ir) * ldc + jc + jr;
+            if constexpr (a_in_place) {
+              RowPanel<T> rows;
+              for (index_t r = 0; r < S::mr; ++r) rows.rows[r] = pack.data + (row0 + ic + ir + std::min(r, m - 1)) * pack.ld + pc;
+              micro_kernel(kc, rows, panel, in_place ? B.row_stride : S::nr, tile, ldc, add, m, n);
+            } else {
+              micro_kernel(kc, PackedPanel<T>{Ap + ir * kc}, panel, in_place ? B.row_stride : S::nr, tile, ldc, add, m, n);
+            }
           }
         }
       }
@@ -154,10 +188,10 @@ void gemm_blocks(index_t M, index_t N, index_t K, const PackA& pack, StridedMatr
   const index_t row_blocks = (M + S::mr - 1) / S::mr, col_blocks = (N + S::nr - 1) / S::nr;
   // The largest share any thread gets, in elements of C (each K multiply-adds), plus the packing
   // every thread then repeats: all of A when threads split the columns, all of B when they split
-  // the rows (none when B is read in place). Packing an element takes about as long as `packet`
+  // the rows (none when either is read in place). Packing an element takes about as long as `packet`
   // elements of C take per step of k (2 FMA of one packet per cycle against half a cycle per move).
   auto share = [&](index_t blocks, index_t block, index_t other) { return (blocks + threads - 1) / threads * block * other; };
-  const index_t split_columns = share(col_blocks, S::nr, M) + S::packet * M;
+  const index_t split_columns = share(col_blocks, S::nr, M) + (std::is_same_v<PackA, RowsInPlace<T>> ? 0 : S::packet * M);
   const index_t split_rows = share(row_blocks, S::mr, N) + (B.col_stride == 1 ? 0 : S::packet * N);
   if (split_columns <= split_rows) {
     parallel_for(0, col_blocks, 1, [&](index_t lo, index_t hi) {
@@ -185,14 +219,24 @@ void gemm_kernel(index_t M, index_t N, index_t K, StridedMatrix<T> A, StridedMat
   if (K == 1) return outer_product(M, N, A, B, C, ldc, accumulate);
   if (N == 1) return gemv_kernel(M, K, A, B.data, B.row_stride, C, ldc, accumulate);
   if (M == 1) return gemv_kernel(N, K, B.transposed(), A.data, A.col_stride, C, 1, accumulate);  // C^T = B^T A^T
-  if (N < S::nr && M > N) {  // a thin C wastes most of each NR panel: compute C^T = B^T A^T instead
+  // C^T = B^T A^T instead, transposed into C, when that is cheaper: for a thin C, which would
+  // waste most of each NR panel, and for a transposed B that would cost more to pack (K x N) than
+  // packing A^T and transposing C^T (M x (K + N)), as a batch of 64 through a Linear's weights
+  // does: B^T, the weights, is then read in place.
+  // (Neither product turned over can be turned over again: its N = M is a whole panel or more,
+  // and both costs cannot be the smaller one.)
+  const bool thin = N < S::nr && M > N;
+  const bool costly_b = !thin && M >= S::nr && B.col_stride != 1 && A.col_stride == 1 && M * (K + N) < K * N;
+  if (thin || costly_b) {
     T* Ct = workspace<T>(5, static_cast<std::size_t>(N * M));
     gemm_kernel(N, M, K, B.transposed(), A.transposed(), Ct, M, false);
+    if (!accumulate) return transpose_matrix(Ct, N, M, C, ldc);
     for (index_t i = 0; i < M; ++i) {
-      for (index_t j = 0; j < N; ++j) C[i * ldc + j] = (accumulate ? C[i * ldc + j] : T(0)) + Ct[j * M + i];
+      for (index_t j = 0; j < N; ++j) C[i * ldc + j] += Ct[j * M + i];
     }
     return;
   }
+  if (A.col_stride == 1) return gemm_blocks(M, N, K, RowsInPlace<T>{A.data, A.row_stride}, B, C, ldc, accumulate);
   auto pack = [A](index_t i, index_t k, index_t m, index_t kc, T* Ap) { pack_a(A.offset(i, k), m, kc, Ap); };
   gemm_blocks(M, N, K, pack, B, C, ldc, accumulate);
 }
