@@ -223,8 +223,9 @@ void gemm_kernel(index_t M, index_t N, index_t K, StridedMatrix<T> A, StridedMat
   // waste most of each NR panel, and for a transposed B that would cost more to pack (K x N) than
   // packing A^T and transposing C^T (M x (K + N)), as a batch of 64 through a Linear's weights
   // does: B^T, the weights, is then read in place.
-  // (Neither product turned over can be turned over again: its N = M is a whole panel or more,
-  // and both costs cannot be the smaller one.)
+  // A product turned over is not turned over again: it is not thin (its N is the larger side),
+  // and its B is not costly (after a thin C its M is under a panel; after a costly B the
+  // inequality goes the other way).
   const bool thin = N < S::nr && M > N;
   const bool costly_b = !thin && M >= S::nr && B.col_stride != 1 && A.col_stride == 1 && M * (K + N) < K * N;
   if (thin || costly_b) {
