@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "ops/conv_test_util.hpp"
@@ -101,4 +102,39 @@ TEST_CASE("channels-last weight gradient of an empty batch is zero") {
   std::vector<double> dw(static_cast<std::size_t>(g.out_channels * g.col_rows()), -1.0);
   duel::detail::conv2d_weight_channels_last<double>(nullptr, nullptr, dw.data(), 0, g);
   CHECK(std::all_of(dw.begin(), dw.end(), [](double v) { return v == 0.0; }));
+}
+
+// Chunks go in groups with their own copies of dW, summed in order (for_each_weight_chunk): the
+// same numbers, bit for bit, for any thread count. The first geometry makes 9 chunks of one image
+// (8 groups), the critic's at batch 64 4 chunks of 16 (4 groups); the third is too wide for
+// copies and takes every chunk in turn.
+TEST_CASE("channels-last weight gradients are the same bit for bit at 1, 2 and 3 threads") {
+  const std::pair<ConvGeometry, index_t> cases[] = {{channels_last_geometries[0], 9},
+                                                    {make_geometry(64, 14, 14, 128, 4, 4, 2, 1, 1), 64},
+                                                    {make_geometry(256, 8, 8, 512, 4, 4, 2, 1, 1), 8}};
+  for (const auto& c : cases) {
+    const ConvGeometry& g = c.first;
+    const index_t batch = c.second, O = g.out_channels, K = g.col_rows();
+    CAPTURE(g.channels);
+    const std::vector<float> x = pattern<float>(batch * g.image_size(), 0.01), w = pattern<float>(O * K, 0.02),
+                             gy = pattern<float>(batch * O * g.out_area(), 0.03);
+    std::vector<std::vector<float>> dw, fused_dw, fused_y;
+    for (const int threads : {1, 2, 3}) {
+      duel::test::ThreadCountGuard guard;
+      duel::set_num_threads(threads);
+      dw.emplace_back(w.size());
+      duel::detail::conv2d_weight_channels_last(x.data(), gy.data(), dw.back().data(), batch, g);
+      fused_dw.emplace_back(w.size());
+      fused_y.emplace_back(gy.size());
+      duel::detail::conv2d_forward_and_weight_channels_last(x.data(), w.data(), fused_y.back().data(), gy.data(),
+                                                            fused_dw.back().data(), batch, g);
+    }
+    CHECK(dw[0] == dw[1]);
+    CHECK(fused_dw[0] == fused_dw[1]);
+    CHECK(fused_y[0] == fused_y[1]);
+    if (g.channels < 256) {  // copies of dW: 3 threads too; one copy, whose chunks follow the thread count, only 1 and 2
+      CHECK(dw[0] == dw[2]);
+      CHECK(fused_dw[0] == fused_dw[2]);
+    }
+  }
 }

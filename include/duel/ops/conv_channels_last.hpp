@@ -114,8 +114,8 @@ auto product_from_columns(const T* colsT, const T* wt, index_t ld, index_t B, co
 // every band, row 3 without the bottom band. (A product per band instead adds onto dWT once more
 // per band, which cost what skipping saved.)
 template <class T>
-void weight_chunk_channels_last(const T* colsT, index_t ld, const T* gy, T* dwt, index_t n0, index_t B, const ConvGeometry& g,
-                                const RowBands& bands) {
+void weight_chunk_channels_last(const T* colsT, index_t ld, const T* gy, T* dwt, bool accumulate, index_t n0, index_t B,
+                                const ConvGeometry& g, const RowBands& bands) {
   const index_t L = g.out_area(), O = g.out_channels, row_columns = g.kernel_w * g.channels;
   const T* G = gather_bands(gy, g, bands, n0, B, workspace<T>(1, static_cast<std::size_t>(O * B * L)));
   for (index_t i = 0, next = 0; i < g.kernel_h; i = next) {
@@ -123,8 +123,8 @@ void weight_chunk_channels_last(const T* colsT, index_t ld, const T* gy, T* dwt,
     for (next = i + 1; next < g.kernel_h && bands.rows_reading(next, B) == rows;) ++next;
     const index_t lo = rows[0], hi = rows[1], column = i * row_columns, columns = (next - i) * row_columns;
     if (lo < hi) {
-      gemm_kernel<T>(O, columns, hi - lo, {G + lo, B * L, 1}, {colsT + lo * ld + column, ld, 1}, dwt + column, ld, n0 > 0);
-    } else if (n0 == 0) {  // kernel rows no window reads inside the image
+      gemm_kernel<T>(O, columns, hi - lo, {G + lo, B * L, 1}, {colsT + lo * ld + column, ld, 1}, dwt + column, ld, accumulate);
+    } else if (!accumulate) {  // kernel rows no window reads inside the image
       for (index_t o = 0; o < O; ++o) std::fill(dwt + o * ld + column, dwt + o * ld + column + columns, T(0));
     }
   }
@@ -172,13 +172,56 @@ void conv2d_forward_channels_last(const T* x, const T* w, const T* bias, T* y, i
   }
 }
 
+// The weight gradient is a sum over the batch. Two threads that split each chunk's product would
+// each read all of the chunk's columns, half of them written by the other thread, and on this
+// VM's slow phase that cost the weight gradient half of its second thread (docs/performance.md).
+// So chunks go in groups instead: the chunks of a group add into the group's own copy of dWT, the
+// groups run on the threads, and the copies are added in order at the end. Chunks and groups do
+// not depend on the thread count, and neither does the result. Where copies of dWT would take
+// more than 2M numbers (dcgan64's wider layers), one copy takes every chunk in turn, each product
+// split over the threads.
+//
+// Calls body(colsT, n0, B, dwt, accumulate) for each chunk, dwt the copy its product goes to
+// (accumulate false for the first chunk of a copy), and returns dWT (workspace slot 8).
+template <class T, class Body>
+T* for_each_weight_chunk(const T* x, index_t batch, const ConvGeometry& g, const RowBands& bands, index_t ld, const Body& body) {
+  constexpr index_t max_groups = 8, copies_budget = index_t(1) << 21;
+  const index_t L = g.out_area(), size = g.out_channels * ld;
+  const index_t most = conv_chunk(batch, L * ld), chunks = (batch + most - 1) / most;
+  const index_t groups = std::clamp<index_t>(std::min(chunks, max_groups), 1, std::max<index_t>(copies_budget / size, 1));
+  T* copies = workspace<T>(8, static_cast<std::size_t>(groups * size));
+  if (groups == 1) {
+    for_each_channels_last_chunk(x, batch, g, bands, ld, [&](const T* colsT, index_t n0, index_t B) {
+      body(colsT, n0, B, copies, n0 > 0);
+    });
+    return copies;
+  }
+  parallel_for(0, groups, 1, [&](index_t lo, index_t hi) {
+    T* colsT = workspace<T>(0, static_cast<std::size_t>(most * L * ld));
+    for (index_t group = lo; group < hi; ++group) {
+      const index_t first = group * chunks / groups, last = (group + 1) * chunks / groups;
+      for (index_t c = first; c < last; ++c) {
+        const index_t n0 = c * batch / chunks, B = (c + 1) * batch / chunks - n0;
+        im2col_channels_last(x, g, bands, n0, B, colsT, ld);
+        body(static_cast<const T*>(colsT), n0, B, copies + group * size, c > first);
+      }
+    }
+  });
+  using Row = Eigen::Map<Eigen::Array<T, Eigen::Dynamic, 1>>;
+  const index_t K = g.col_rows();
+  parallel_for(0, g.out_channels, grain_for(groups * K), [&](index_t lo, index_t hi) {
+    for (index_t o = lo; o < hi; ++o)
+      for (index_t group = 1; group < groups; ++group) Row(copies + o * ld, K) += Row(copies + group * size + o * ld, K);
+  });
+  return copies;
+}
+
 template <class T>
 void conv2d_weight_channels_last(const T* x, const T* gy, T* dw, index_t batch, const ConvGeometry& g) {
   const index_t ld = channels_last_stride<T>(g.col_rows());
   const RowBands bands(g);
-  T* dwt = workspace<T>(8, static_cast<std::size_t>(g.out_channels * ld));
-  for_each_channels_last_chunk(x, batch, g, bands, ld, [&](const T* colsT, index_t n0, index_t B) {
-    weight_chunk_channels_last(colsT, ld, gy, dwt, n0, B, g, bands);
+  const T* dwt = for_each_weight_chunk(x, batch, g, bands, ld, [&](const T* colsT, index_t n0, index_t B, T* copy, bool add) {
+    weight_chunk_channels_last(colsT, ld, gy, copy, add, n0, B, g, bands);
   });
   store_channels_last_weight_grad(dwt, batch, g, ld, dw);
 }
@@ -189,11 +232,10 @@ void conv2d_forward_and_weight_channels_last(const T* x, const T* w, T* y, const
   const index_t ld = channels_last_stride<T>(g.col_rows());
   const RowBands bands(g);
   const T* wt = channels_last_weights(w, g, ld);
-  T* dwt = workspace<T>(8, static_cast<std::size_t>(g.out_channels * ld));
-  for_each_channels_last_chunk(x, batch, g, bands, ld, [&](const T* colsT, index_t n0, index_t B) {
+  const T* dwt = for_each_weight_chunk(x, batch, g, bands, ld, [&](const T* colsT, index_t n0, index_t B, T* copy, bool add) {
     // Both use slot 1 in turn: the forward's product is in y before g is gathered there.
     forward_chunk_channels_last<T>(product_from_columns(colsT, wt, ld, B, g), nullptr, y, n0, B, g, bands);
-    weight_chunk_channels_last(colsT, ld, gy, dwt, n0, B, g, bands);
+    weight_chunk_channels_last(colsT, ld, gy, copy, add, n0, B, g, bands);
   });
   store_channels_last_weight_grad(dwt, batch, g, ld, dw);
 }
