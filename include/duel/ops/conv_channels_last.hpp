@@ -240,25 +240,30 @@ void conv2d_forward_and_weight_channels_last(const T* x, const T* w, T* y, const
   store_channels_last_weight_grad(dwt, batch, g, ld, dw);
 }
 
-// colsT = gT WT band by band (gT gathered in slot 1 in colsT's row order), then col2im.
+// colsT = gT WT band by band (gT gathered in slot 1 in colsT's row order), then col2im. Each
+// thread takes whole chunks, as many for each thread, so that what it gathers, multiplies and
+// folds back never passes to the other thread (see for_each_weight_chunk).
 template <class T>
 void conv2d_transpose_channels_last(const T* gy, const T* w, T* x, index_t batch, const ConvGeometry& g) {
   const index_t K = g.col_rows(), L = g.out_area(), O = g.out_channels, ld = channels_last_stride<T>(K);
   const RowBands bands(g);
   const T* wt = channels_last_weights(w, g, ld);
-  const index_t chunk = channels_last_chunk(batch, L * ld);
-  T* colsT = workspace<T>(0, static_cast<std::size_t>(chunk * L * ld));
-  T* gathered = workspace<T>(1, static_cast<std::size_t>(O * chunk * L));
-  for (index_t n0 = 0; n0 < batch; n0 += chunk) {
-    const index_t B = std::min(chunk, batch - n0);
-    const T* G = gather_bands(gy, g, bands, n0, B, gathered);
-    for (const RowBand& band : bands) {
-      const index_t row = band.first_row(B);
-      gemm_kernel<T>(B * band.count, band.columns, O, {G + row, 1, B * L}, {wt + band.column, ld, 1},
-                     colsT + row * ld + band.column, ld, false);
+  const index_t most = conv_chunk(batch, L * ld), threads = get_num_threads();
+  const index_t chunks = std::min(batch, ((batch + most - 1) / most + threads - 1) / threads * threads);
+  parallel_for(0, chunks, 1, [&](index_t lo, index_t hi) {
+    T* colsT = workspace<T>(0, static_cast<std::size_t>(most * L * ld));
+    T* gathered = workspace<T>(1, static_cast<std::size_t>(O * most * L));
+    for (index_t c = lo; c < hi; ++c) {
+      const index_t n0 = c * batch / chunks, B = (c + 1) * batch / chunks - n0;
+      const T* G = gather_bands(gy, g, bands, n0, B, gathered);
+      for (const RowBand& band : bands) {
+        const index_t row = band.first_row(B);
+        gemm_kernel<T>(B * band.count, band.columns, O, {G + row, 1, B * L}, {wt + band.column, ld, 1},
+                       colsT + row * ld + band.column, ld, false);
+      }
+      col2im_channels_last(colsT, ld, g, bands, n0, B, x);
     }
-    col2im_channels_last(colsT, ld, g, bands, n0, B, x);
-  }
+  });
 }
 
 }  // namespace duel::detail
