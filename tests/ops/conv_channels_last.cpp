@@ -105,10 +105,11 @@ TEST_CASE("channels-last weight gradient of an empty batch is zero") {
 }
 
 // Chunks go in groups with their own copies of dW, summed in order (for_each_weight_chunk): the
-// same numbers, bit for bit, for any thread count. The first geometry makes 9 chunks of one image
+// same numbers, bit for bit, for any thread count; each row of the input gradient's colsT is one
+// sum, whichever thread's chunk holds it. The first geometry makes 9 chunks of one image
 // (8 groups), the critic's at batch 64 4 chunks of 16 (4 groups); the third is too wide for
 // copies and takes every chunk in turn.
-TEST_CASE("channels-last weight gradients are the same bit for bit at 1, 2 and 3 threads") {
+TEST_CASE("channels-last weight and input gradients are the same bit for bit at 1, 2 and 3 threads") {
   const std::pair<ConvGeometry, index_t> cases[] = {{channels_last_geometries[0], 9},
                                                     {make_geometry(64, 14, 14, 128, 4, 4, 2, 1, 1), 64},
                                                     {make_geometry(256, 8, 8, 512, 4, 4, 2, 1, 1), 8}};
@@ -118,10 +119,12 @@ TEST_CASE("channels-last weight gradients are the same bit for bit at 1, 2 and 3
     CAPTURE(g.channels);
     const std::vector<float> x = pattern<float>(batch * g.image_size(), 0.01), w = pattern<float>(O * K, 0.02),
                              gy = pattern<float>(batch * O * g.out_area(), 0.03);
-    std::vector<std::vector<float>> dw, fused_dw, fused_y;
+    std::vector<std::vector<float>> dw, fused_dw, fused_y, dx;
     for (const int threads : {1, 2, 3}) {
       duel::test::ThreadCountGuard guard;
       duel::set_num_threads(threads);
+      dx.emplace_back(x.size());
+      duel::detail::conv2d_transpose_channels_last(gy.data(), w.data(), dx.back().data(), batch, g);
       dw.emplace_back(w.size());
       duel::detail::conv2d_weight_channels_last(x.data(), gy.data(), dw.back().data(), batch, g);
       fused_dw.emplace_back(w.size());
@@ -129,6 +132,8 @@ TEST_CASE("channels-last weight gradients are the same bit for bit at 1, 2 and 3
       duel::detail::conv2d_forward_and_weight_channels_last(x.data(), w.data(), fused_y.back().data(), gy.data(),
                                                             fused_dw.back().data(), batch, g);
     }
+    CHECK(dx[0] == dx[1]);
+    CHECK(dx[0] == dx[2]);
     CHECK(dw[0] == dw[1]);
     CHECK(fused_dw[0] == fused_dw[1]);
     CHECK(fused_y[0] == fused_y[1]);
