@@ -58,6 +58,18 @@ inline index_t channels_last_chunk(index_t batch, index_t per_image) {
   return chunk > threads ? chunk / threads * threads : chunk;
 }
 
+// Calls body(n0, B) for chunks of images [n0, n0 + B) of at most `most` images, as many chunks
+// for each thread, each chunk on one thread: what a thread copies, multiplies and copies back then
+// stays with it, and the call makes one parallel loop instead of several per chunk.
+template <class Body>
+void for_each_chunk_on_threads(index_t batch, index_t most, const Body& body) {
+  const index_t threads = get_num_threads();
+  const index_t chunks = std::min(batch, ((batch + most - 1) / most + threads - 1) / threads * threads);
+  parallel_for(0, chunks, 1, [&](index_t lo, index_t hi) {
+    for (index_t c = lo; c < hi; ++c) body(c * batch / chunks, (c + 1) * batch / chunks - c * batch / chunks);
+  });
+}
+
 // Calls body(colsT, n0, B) for each chunk of images [n0, n0 + B), colsT holding their columns.
 template <class T, class Body>
 void for_each_channels_last_chunk(const T* x, index_t batch, const ConvGeometry& g, const RowBands& bands, index_t ld,
@@ -159,9 +171,7 @@ void conv2d_forward_channels_last(const T* x, const T* w, const T* bias, T* y, i
     return;
   }
   // Chunks of at most 1M numbers of NHWC images, so that they stay in cache while they are packed.
-  const index_t chunk = channels_last_chunk(batch, g.image_size());
-  for (index_t n0 = 0; n0 < batch; n0 += chunk) {
-    const index_t B = std::min(chunk, batch - n0);
+  for_each_chunk_on_threads(batch, conv_chunk(batch, g.image_size()), [&](index_t n0, index_t B) {
     const T* images = channels_last_images(x + n0 * g.image_size(), B, g);
     auto product = [&](const RowBand& band, T* out) {
       const index_t M = B * band.count;
@@ -169,7 +179,7 @@ void conv2d_forward_channels_last(const T* x, const T* w, const T* bias, T* y, i
       else gemm_blocks<T>(M, O, band.columns, WindowPanels<T>{images, g, band}, {wt + band.column, 1, ld}, out, O, false);
     };
     forward_chunk_channels_last(product, bias, y, n0, B, g, bands);
-  }
+  });
 }
 
 // The weight gradient is a sum over the batch. Two threads that split each chunk's product would
@@ -240,29 +250,22 @@ void conv2d_forward_and_weight_channels_last(const T* x, const T* w, T* y, const
   store_channels_last_weight_grad(dwt, batch, g, ld, dw);
 }
 
-// colsT = gT WT band by band (gT gathered in slot 1 in colsT's row order), then col2im. Each
-// thread takes whole chunks, as many for each thread, so that what it gathers, multiplies and
-// folds back never passes to the other thread (see for_each_weight_chunk).
+// colsT = gT WT band by band (gT gathered in slot 1 in colsT's row order), then col2im, each chunk
+// on one thread.
 template <class T>
 void conv2d_transpose_channels_last(const T* gy, const T* w, T* x, index_t batch, const ConvGeometry& g) {
   const index_t K = g.col_rows(), L = g.out_area(), O = g.out_channels, ld = channels_last_stride<T>(K);
   const RowBands bands(g);
   const T* wt = channels_last_weights(w, g, ld);
-  const index_t most = conv_chunk(batch, L * ld), threads = get_num_threads();
-  const index_t chunks = std::min(batch, ((batch + most - 1) / most + threads - 1) / threads * threads);
-  parallel_for(0, chunks, 1, [&](index_t lo, index_t hi) {
-    T* colsT = workspace<T>(0, static_cast<std::size_t>(most * L * ld));
-    T* gathered = workspace<T>(1, static_cast<std::size_t>(O * most * L));
-    for (index_t c = lo; c < hi; ++c) {
-      const index_t n0 = c * batch / chunks, B = (c + 1) * batch / chunks - n0;
-      const T* G = gather_bands(gy, g, bands, n0, B, gathered);
-      for (const RowBand& band : bands) {
-        const index_t row = band.first_row(B);
-        gemm_kernel<T>(B * band.count, band.columns, O, {G + row, 1, B * L}, {wt + band.column, ld, 1},
-                       colsT + row * ld + band.column, ld, false);
-      }
-      col2im_channels_last(colsT, ld, g, bands, n0, B, x);
+  for_each_chunk_on_threads(batch, conv_chunk(batch, L * ld), [&](index_t n0, index_t B) {
+    T* colsT = workspace<T>(0, static_cast<std::size_t>(B * L * ld));
+    const T* G = gather_bands(gy, g, bands, n0, B, workspace<T>(1, static_cast<std::size_t>(O * B * L)));
+    for (const RowBand& band : bands) {
+      const index_t row = band.first_row(B);
+      gemm_kernel<T>(B * band.count, band.columns, O, {G + row, 1, B * L}, {wt + band.column, ld, 1},
+                     colsT + row * ld + band.column, ld, false);
     }
+    col2im_channels_last(colsT, ld, g, bands, n0, B, x);
   });
 }
 
