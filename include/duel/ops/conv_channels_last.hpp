@@ -23,7 +23,6 @@
 
 #include <Eigen/Core>
 #include <algorithm>
-#include <cstring>
 
 #include "duel/ops/channels_last_columns.hpp"
 #include "duel/ops/conv_kernels.hpp"
