@@ -109,20 +109,3 @@ TEST_CASE_TEMPLATE("WindowPanels packs the panels pack_a packs from colsT", T, f
     }
   }
 }
-
-TEST_CASE("gather_bands puts g's pixels in the order of colsT's rows") {
-  const ConvGeometry g = make_geometry(16, 14, 14, 5, 4, 4, 2, 1, 1);
-  const RowBands bands(g);
-  const index_t n0 = 2, B = 3, O = g.out_channels, L = g.out_area();
-  const std::vector<float> gy = pattern<float>((n0 + B) * O * L, 1.0);
-  std::vector<float> buffer(static_cast<std::size_t>(O * B * L), -1000.0f);
-  const float* G = duel::detail::gather_bands(gy.data(), g, bands, n0, B, buffer.data());
-  bool same = true;
-  for (const RowBand& band : bands)
-    for (index_t b = 0; b < B; ++b)
-      for (index_t o = 0; o < O; ++o)
-        for (index_t l = band.first; l < band.first + band.count; ++l)
-          same = same && G[o * B * L + band.row(B, b, l)] == gy[static_cast<std::size_t>(((n0 + b) * O + o) * L + l)];
-  CHECK(same);
-  CHECK(duel::detail::gather_bands(gy.data(), g, bands, n0, 1, buffer.data()) == gy.data() + n0 * O * L);  // in place
-}

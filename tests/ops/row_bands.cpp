@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <array>
 #include <vector>
 
 #include "ops/conv_test_util.hpp"
@@ -11,6 +12,7 @@ using duel::detail::ConvGeometry;
 using duel::detail::RowBand;
 using duel::detail::RowBands;
 using duel::test::make_geometry;
+using duel::test::pattern;
 
 namespace {
 
@@ -107,4 +109,36 @@ TEST_CASE("RowBands::rows_reading: the chunk rows whose windows read a kernel ro
   CHECK(sparse.rows_reading(0, B)[0] == sparse.rows_reading(0, B)[1]);
   CHECK(sparse.rows_reading(1, B) == std::array<index_t, 2>{0, B * 8});
   CHECK(sparse.rows_reading(2, B)[0] == sparse.rows_reading(2, B)[1]);
+}
+
+TEST_CASE("gather_bands puts g's pixels in the order of the chunk's rows, band by band or image by image") {
+  const ConvGeometry g = make_geometry(16, 14, 14, 5, 4, 4, 2, 1, 1);
+  const RowBands bands(g);
+  const index_t n0 = 2, B = 3, O = g.out_channels, L = g.out_area();
+  const std::vector<float> gy = pattern<float>((n0 + B) * O * L, 1.0);
+  std::vector<float> buffer(static_cast<std::size_t>(O * B * L), -1000.0f);
+  const float* G = duel::detail::gather_bands(gy.data(), g, bands, n0, B, buffer.data());
+  bool same = true;
+  for (const RowBand& band : bands)
+    for (index_t b = 0; b < B; ++b)
+      for (index_t o = 0; o < O; ++o)
+        for (index_t l = band.first; l < band.first + band.count; ++l)
+          same = same && G[o * B * L + band.row(B, b, l)] == gy[static_cast<std::size_t>(((n0 + b) * O + o) * L + l)];
+  CHECK(same);
+  CHECK(duel::detail::gather_bands(gy.data(), g, bands, n0, 1, buffer.data()) == gy.data() + n0 * O * L);  // in place
+  const float* side_by_side = duel::detail::gather_bands(gy.data(), g, RowBands::whole(g), n0, B, buffer.data());
+  bool images = true;
+  for (index_t b = 0; b < B; ++b)
+    for (index_t o = 0; o < O; ++o)
+      for (index_t l = 0; l < L; ++l)
+        images = images && side_by_side[o * B * L + b * L + l] == gy[static_cast<std::size_t>(((n0 + b) * O + o) * L + l)];
+  CHECK(images);
+}
+
+TEST_CASE("RowBands::whole: one band of every output pixel and every column") {
+  const ConvGeometry g = make_geometry(16, 14, 14, 32, 4, 4, 2, 1, 1);
+  const std::vector<RowBand> expected{{0, g.out_area(), 0, g.col_rows()}};
+  const RowBands whole = RowBands::whole(g);
+  CHECK(std::vector<RowBand>(whole.begin(), whole.end()) == expected);
+  CHECK(whole.rows_reading(0, 3) == std::array<index_t, 2>{0, 3 * g.out_area()});
 }

@@ -133,24 +133,4 @@ struct WindowPanels {
   }
 };
 
-// Gathers g[n0 .. n0+B) from [B, O, L] into [O, B*L], its columns in the order of colsT's rows.
-// All threads copy: on two, a copy left to one of them kept the other waiting for 5% of a
-// dcgan28 step.
-template <class T>
-const T* gather_bands(const T* gy, const ConvGeometry& g, const RowBands& bands, index_t n0, index_t B, T* buffer) {
-  const index_t O = g.out_channels, L = g.out_area();
-  if (B == 1) return gy + n0 * O * L;  // one image: already in that order
-  parallel_for(0, B * O, grain_for(L), [&](index_t lo, index_t hi) {
-    for (index_t t = lo; t < hi; ++t) {
-      const index_t b = t / O, o = t % O;
-      const T* src = gy + ((n0 + b) * O + o) * L;
-      for (const RowBand& band : bands) {
-        std::memcpy(buffer + o * B * L + band.row(B, b, band.first), src + band.first,
-                    static_cast<std::size_t>(band.count) * sizeof(T));
-      }
-    }
-  });
-  return buffer;
-}
-
 }  // namespace duel::detail

@@ -10,10 +10,10 @@
 #pragma once
 
 #include <algorithm>
-#include <cstring>
 
 #include "duel/ops/gemm_kernel.hpp"
 #include "duel/ops/im2col.hpp"
+#include "duel/ops/row_bands.hpp"
 #include "duel/tensor/parallel.hpp"
 #include "duel/tensor/tensor.hpp"
 #include "duel/tensor/workspace.hpp"
@@ -42,21 +42,6 @@ void im2col_chunk(const T* x, const ConvGeometry& g, index_t n0, index_t B, T* c
   });
 }
 
-// Gathers g[n0 .. n0+B) from [B, O, L] into [O, B*L] (the chunk's images side by side), on all
-// threads: on two, a copy left to one of them kept the other waiting for 5% of a dcgan28 step.
-template <class T>
-const T* gather_chunk(const T* gy, const ConvGeometry& g, index_t n0, index_t B, T* buffer) {
-  const index_t O = g.out_channels, L = g.out_area();
-  if (B == 1) return gy + n0 * O * L;  // already in place
-  parallel_for(0, B * O, grain_for(L), [&](index_t lo, index_t hi) {
-    for (index_t t = lo; t < hi; ++t) {
-      const index_t b = t / O, o = t % O;
-      std::memcpy(buffer + o * B * L + b * L, gy + ((n0 + b) * O + o) * L, static_cast<std::size_t>(L) * sizeof(T));
-    }
-  });
-  return buffer;
-}
-
 // One chunk of the forward: y[n0 .. n0+B) = W cols + bias, through prod [O, B*L] (workspace slot 1).
 template <class T>
 void forward_chunk(const T* cols, const T* w, const T* bias, T* y, index_t n0, index_t B, const ConvGeometry& g) {
@@ -80,7 +65,7 @@ template <class T>
 void weight_chunk(StridedMatrix<T> colsT, const T* gy, T* dw, index_t ldw, index_t n0, index_t B,
                   const ConvGeometry& g) {
   const index_t K = g.col_rows(), L = g.out_area(), O = g.out_channels;
-  const T* G = gather_chunk(gy, g, n0, B, workspace<T>(1, static_cast<std::size_t>(O * B * L)));
+  const T* G = gather_bands(gy, g, RowBands::whole(g), n0, B, workspace<T>(1, static_cast<std::size_t>(O * B * L)));
   gemm_kernel<T>(O, K, B * L, {G, B * L, 1}, colsT, dw, ldw, n0 > 0);  // summed over chunks
 }
 
@@ -108,7 +93,7 @@ void for_each_gradient_chunk(const T* gy, index_t batch, index_t chunk, const Co
   T* gathered = workspace<T>(1, static_cast<std::size_t>(g.out_channels * chunk * g.out_area()));
   for (index_t n0 = 0; n0 < batch; n0 += chunk) {
     const index_t B = std::min(chunk, batch - n0);
-    body(gather_chunk(gy, g, n0, B, gathered), n0, B);
+    body(gather_bands(gy, g, RowBands::whole(g), n0, B, gathered), n0, B);
   }
 }
 

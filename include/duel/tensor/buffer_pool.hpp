@@ -19,16 +19,21 @@
 #include <unordered_map>
 #include <vector>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define DUEL_ADDRESS_SANITIZER 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define DUEL_ADDRESS_SANITIZER 1
-#endif
-#endif
-
 namespace duel {
 namespace detail {
+
+// Whether AddressSanitizer is on (g++ defines __SANITIZE_ADDRESS__, clang answers __has_feature).
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool address_sanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool address_sanitizer = true;
+#else
+inline constexpr bool address_sanitizer = false;
+#endif
+#else
+inline constexpr bool address_sanitizer = false;
+#endif
 
 inline constexpr std::size_t buffer_alignment = 64;  // Eigen's AVX-512 kernels load aligned
 
@@ -109,11 +114,7 @@ class BufferPool {
 
   std::mutex mutex_;
   std::unordered_map<std::size_t, std::vector<void*>> free_;  // rounded size -> free buffers
-#ifdef DUEL_ADDRESS_SANITIZER
-  std::size_t cached_ = 0, limit_ = 0;
-#else
-  std::size_t cached_ = 0, limit_ = std::size_t(1) << 30;
-#endif
+  std::size_t cached_ = 0, limit_ = address_sanitizer ? 0 : std::size_t(1) << 30;
 };
 
 }  // namespace detail
